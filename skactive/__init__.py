@@ -1,0 +1,7 @@
+"""skactive: scikit-learn-compatible active learning."""
+
+from ._learner import ActiveLearner
+
+__version__ = "0.1.0"
+
+__all__ = ["ActiveLearner", "__version__"]

@@ -1,0 +1,345 @@
+"""The ActiveLearner meta-estimator."""
+
+import copy
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["ActiveLearner"]
+
+
+def _estimator_has(attr):
+    """True when the fitted ``estimator_``, else the unfitted ``estimator``, has ``attr``."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self.estimator, attr)
+
+    return check
+
+
+def _concat(A, B):
+    if sparse.issparse(A) or sparse.issparse(B):
+        return sparse.vstack([A, B], format="csr")
+    return np.concatenate([A, B], axis=0)
+
+
+class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Pool-based active learning around any scikit-learn classifier.
+
+    ``fit`` trains a clone of ``estimator`` on the initial labelled set;
+    ``query`` asks the query strategy which pool samples to label next;
+    ``teach`` adds the newly labelled samples and refits, keeping the model
+    before the update in ``previous_estimator_`` (the alamp strategies compare
+    the two). ``predict``, ``predict_proba``, ``decision_function`` and
+    ``score`` are delegated to the fitted estimator when it has them.
+
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        The model to train, e.g. ``SVC()``, a :class:`~sklearn.pipeline.Pipeline`
+        or a ``GridSearchCV(SVC(), {"C": [...]})`` (hyper-parameters chosen by
+        cross-validation on the labelled set at every round, as in the alamp
+        paper). ``None`` means ``LogisticRegression()``.
+    query_strategy : BaseQueryStrategy, default=None
+        Strategy used by :meth:`query`; ``None`` means
+        :class:`~skactive.strategies.RandomSampling`. It is cloned at ``fit``.
+    classes : array-like, default=None
+        The full label set when known in advance. ``classes_`` is then always
+        this set, and ``predict_proba`` always has ``len(classes)`` columns
+        (zeros for classes the labelled set does not contain yet).
+        ``decision_function`` is widened too, with ``-inf`` for those classes.
+    warm_start : bool, default=False
+        If False, every :meth:`teach` fits a fresh clone of ``estimator`` on all
+        labelled data. If True, the new model starts from a copy of the current
+        one: it is refitted with ``partial_fit`` when available, otherwise with
+        ``fit`` (which continues training for estimators with their own
+        ``warm_start=True``, e.g. ``SGDClassifier`` or skorch nets).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the query strategy when its own ``random_state`` is None, so that
+        a whole loop is reproducible from one seed.
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The model fitted on all labelled data.
+    previous_estimator_ : classifier or None
+        The model before the last :meth:`teach` (None right after :meth:`fit`).
+    query_strategy_ : BaseQueryStrategy
+        The fitted clone of ``query_strategy``.
+    X_labeled_ : ndarray or sparse matrix of shape (n_labeled, ...)
+        All labelled samples so far.
+    y_labeled_ : ndarray of shape (n_labeled,)
+        Their labels.
+    classes_ : ndarray of shape (n_classes,)
+        The label set.
+    n_features_in_ : int
+        Number of features seen in :meth:`fit`.
+    n_iter_ : int
+        Number of :meth:`teach` calls since :meth:`fit`.
+
+    See Also
+    --------
+    skactive.strategies.AlampDiv : the alamp-div strategy of Aggarwal et al.
+
+    Examples
+    --------
+    >>> from sklearn.svm import SVC
+    >>> from skactive import ActiveLearner
+    >>> from skactive.datasets import load_letter
+    >>> from skactive.strategies import AlampDiv
+    >>> X, y = load_letter(return_X_y=True)
+    >>> X_lab, y_lab, X_pool, y_pool = X[:300], y[:300], X[300:3000], y[300:3000]
+    >>> learner = ActiveLearner(SVC(), query_strategy=AlampDiv(), random_state=0)
+    >>> learner = learner.fit(X_lab, y_lab)
+    >>> idx = learner.query(X_pool, budget=20)
+    >>> learner = learner.teach(X_pool[idx], y_pool[idx])
+    >>> learner.X_labeled_.shape
+    (320, 16)
+    >>> learner.previous_estimator_ is not None
+    True
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "query_strategy": [HasMethods(["query"]), None],
+        "classes": ["array-like", None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        query_strategy=None,
+        *,
+        classes=None,
+        warm_start=False,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.query_strategy = query_strategy
+        self.classes = classes
+        self.warm_start = warm_start
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = self.estimator
+        if inner is not None:
+            inner_tags = get_tags(inner)
+            tags.input_tags.allow_nan = inner_tags.input_tags.allow_nan
+            tags.input_tags.sparse = inner_tags.input_tags.sparse
+            tags.input_tags.pairwise = inner_tags.input_tags.pairwise
+            tags.classifier_tags.multi_class = inner_tags.classifier_tags.multi_class
+            tags.non_deterministic = inner_tags.non_deterministic
+        else:
+            tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------------------ fitting
+    def _make_estimator(self):
+        if self.estimator is None:
+            from sklearn.linear_model import LogisticRegression
+
+            return LogisticRegression()
+        return clone(self.estimator)
+
+    def _validate_Xy(self, X, y, reset):
+        allow_nan = get_tags(self).input_tags.allow_nan
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=None,
+            allow_nd=True,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
+        check_classification_targets(y)
+        return X, y
+
+    def _check_labels(self, y):
+        if self.classes is not None:
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"y contains labels {unknown.tolist()} that are not in "
+                    f"classes={self.classes_.tolist()}."
+                )
+
+    def _fit_estimator(self, X, y, **fit_params):
+        n_seen = np.unique(y).shape[0]
+        if n_seen < 2:
+            raise ValueError(
+                f"The labelled set has a single class ({np.unique(y).tolist()}); "
+                "at least two classes are needed to fit a classifier. Start with "
+                "more labelled samples, e.g. a class-balanced initial set."
+            )
+        if self.warm_start and hasattr(self, "estimator_"):
+            est = copy.deepcopy(self.estimator_)
+            if hasattr(est, "partial_fit"):
+                return est.partial_fit(X, y, classes=self.classes_, **fit_params)
+            return est.fit(X, y, **fit_params)
+        return self._make_estimator().fit(X, y, **fit_params)
+
+    def fit(self, X, y, **fit_params):
+        """Fit the estimator on the initial labelled set.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Labelled samples.
+        y : array-like of shape (n_samples,)
+            Their labels; at least two classes.
+        **fit_params : dict
+            Passed to ``estimator.fit`` (not kept for later :meth:`teach` calls).
+
+        Returns
+        -------
+        self : ActiveLearner
+        """
+        self._validate_params()
+        X, y = self._validate_Xy(X, y, reset=True)
+        if self.classes is not None:
+            self.classes_ = np.unique(np.asarray(self.classes))
+        else:
+            self.classes_ = np.unique(y)
+        self._check_labels(y)
+        for attr in ("estimator_", "previous_estimator_"):
+            self.__dict__.pop(attr, None)
+        self.estimator_ = self._fit_estimator(X, y, **fit_params)
+        self.previous_estimator_ = None
+        self.X_labeled_ = X
+        self.y_labeled_ = y
+        self.n_iter_ = 0
+        strategy = self.query_strategy
+        if strategy is None:
+            from .strategies import RandomSampling
+
+            strategy = RandomSampling()
+        strategy = clone(strategy)
+        params = strategy.get_params(deep=False)
+        if "random_state" in params and params["random_state"] is None:
+            strategy.set_params(random_state=check_random_state(self.random_state))
+        self.query_strategy_ = strategy.fit(X, y)
+        return self
+
+    def query(self, X_pool, budget=1, *, return_scores=False):
+        """Indices of the ``budget`` pool samples to label next, best first.
+
+        Delegates to ``query_strategy_.query(X_pool, self, budget)``.
+
+        Parameters
+        ----------
+        X_pool : array-like of shape (n_pool, ...)
+        budget : int, default=1
+        return_scores : bool, default=False
+
+        Returns
+        -------
+        indices : ndarray of shape (budget,)
+        scores : ndarray of shape (n_pool,), only if ``return_scores=True``
+        """
+        check_is_fitted(self)
+        return self.query_strategy_.query(
+            X_pool, self, budget, return_scores=return_scores
+        )
+
+    def teach(self, X, y, **fit_params):
+        """Add newly labelled samples and refit.
+
+        The current model becomes ``previous_estimator_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_new, ...)
+        y : array-like of shape (n_new,)
+        **fit_params : dict
+            Passed to ``estimator.fit``.
+
+        Returns
+        -------
+        self : ActiveLearner
+        """
+        check_is_fitted(self)
+        X, y = self._validate_Xy(X, y, reset=False)
+        if X.shape[1:] != self.X_labeled_.shape[1:]:
+            raise ValueError(
+                f"X has shape {X.shape[1:]} per sample, but the labelled set has "
+                f"{self.X_labeled_.shape[1:]}."
+            )
+        self._check_labels(y)
+        X_all = _concat(self.X_labeled_, X)
+        y_all = np.concatenate([self.y_labeled_, y])
+        if self.classes is None:
+            self.classes_ = np.unique(y_all)
+        new_estimator = self._fit_estimator(X_all, y_all, **fit_params)
+        self.previous_estimator_ = self.estimator_
+        self.estimator_ = new_estimator
+        self.X_labeled_, self.y_labeled_ = X_all, y_all
+        self.n_iter_ += 1
+        return self
+
+    # --------------------------------------------------------------- delegation
+    def _widen(self, values, fill):
+        """Map columns of ``estimator_.classes_`` onto ``classes_``."""
+        est_classes = getattr(self.estimator_, "classes_", None)
+        if est_classes is None or np.array_equal(est_classes, self.classes_):
+            return values
+        values = np.asarray(values)
+        if values.ndim == 1:  # binary decision function
+            values = np.column_stack([-values, values])
+        out = np.full((values.shape[0], self.classes_.shape[0]), fill, dtype=float)
+        out[:, np.searchsorted(self.classes_, est_classes)] = values
+        return out
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        allow_nan = get_tags(self).input_tags.allow_nan
+        return validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            dtype=None,
+            allow_nd=True,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict class labels with ``estimator_``."""
+        return self.estimator_.predict(self._check_X(X))
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities, one column per class in ``classes_``."""
+        return self._widen(self.estimator_.predict_proba(self._check_X(X)), 0.0)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`."""
+        return self._widen(self.estimator_.predict_log_proba(self._check_X(X)), -np.inf)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision values of ``estimator_`` (widened to ``classes_``, -inf for
+        classes the labelled set lacks)."""
+        return self._widen(self.estimator_.decision_function(self._check_X(X)), -np.inf)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Score of ``estimator_`` on ``(X, y)`` (mean accuracy for classifiers)."""
+        X = self._check_X(X)
+        if sample_weight is None:
+            return self.estimator_.score(X, y)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)

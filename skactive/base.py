@@ -1,0 +1,184 @@
+"""Base class and capability tags of query strategies."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+
+from .utils._validation import check_budget, check_pool, check_query_learner
+
+__all__ = ["BaseQueryStrategy", "QueryStrategyTags", "get_query_tags"]
+
+
+@dataclass
+class QueryStrategyTags:
+    """What a query strategy needs from the learner.
+
+    Capabilities are declared, not guessed: :meth:`BaseQueryStrategy.query`
+    checks them before any work and raises
+    :class:`~skactive.exceptions.LearnerCapabilityError` naming what is
+    missing.
+
+    Attributes
+    ----------
+    requires_proba : bool
+        Needs ``predict_proba`` (e.g. entropy).
+    requires_scores : bool
+        Needs per-class scores: ``predict_proba`` or ``decision_function``
+        (e.g. margin, alamp).
+    requires_labeled_data : bool
+        Needs the labelled set (``X_labeled_``, ``y_labeled_``) of an
+        :class:`~skactive.ActiveLearner` (e.g. CoreSet).
+    requires_embedding : bool
+        Needs latent embeddings (``embed``).
+    requires_head_gradient : bool
+        Needs gradients of the loss at the classification head (BADGE).
+    requires_samples : bool
+        Needs stochastic predictions (MC dropout or a committee).
+    uses_previous_model : bool
+        Reads ``previous_estimator_`` when available (alamp).
+    stochastic : bool
+        The selection depends on ``random_state``.
+
+    Examples
+    --------
+    >>> from skactive.base import QueryStrategyTags
+    >>> QueryStrategyTags(requires_proba=True).requires_proba
+    True
+    """
+
+    requires_proba: bool = False
+    requires_scores: bool = False
+    requires_labeled_data: bool = False
+    requires_embedding: bool = False
+    requires_head_gradient: bool = False
+    requires_samples: bool = False
+    uses_previous_model: bool = False
+    stochastic: bool = False
+
+
+def get_query_tags(strategy):
+    """Return the :class:`QueryStrategyTags` of a strategy (instance or class).
+
+    Examples
+    --------
+    >>> from skactive.base import get_query_tags
+    >>> from skactive.strategies import Entropy
+    >>> get_query_tags(Entropy()).requires_proba
+    True
+    """
+    return strategy.__query_tags__()
+
+
+class BaseQueryStrategy(BaseEstimator):
+    """Base class of every query strategy (template method).
+
+    Subclasses implement :meth:`_query` only; the public :meth:`query`
+    validates the pool, the budget and the learner's capabilities, resolves
+    ``random_state``, calls ``_query`` and checks its output (unique in-range
+    integer indices, best first). Hyper-parameters live in ``__init__`` and are
+    stored unchanged, so :func:`~sklearn.base.clone` and ``get_params`` work.
+
+    Subclasses declare what they need by overriding :meth:`__query_tags__`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skactive.base import BaseQueryStrategy
+    >>> class FirstK(BaseQueryStrategy):
+    ...     def _query(self, X_pool, learner, budget, random_state):
+    ...         return np.arange(budget), None
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> clf = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    >>> FirstK().query(np.zeros((5, 1)), clf, budget=2)
+    array([0, 1])
+    """
+
+    def __query_tags__(self):
+        return QueryStrategyTags()
+
+    def fit(self, X=None, y=None, **fit_params):
+        """Fit optional state of the strategy (most strategies have none).
+
+        Returns
+        -------
+        self : object
+        """
+        return self
+
+    def query(self, X_pool, learner, budget=1, *, return_scores=False):
+        """Select the ``budget`` pool samples to label, best first.
+
+        Parameters
+        ----------
+        X_pool : array-like of shape (n_pool, ...)
+            Unlabelled samples, in any shape the learner accepts.
+        learner : estimator
+            A fitted :class:`~skactive.ActiveLearner` or any fitted classifier
+            (strategies that need the labelled set then raise).
+        budget : int, default=1
+            Number of samples to select, ``1 <= budget <= n_pool``.
+        return_scores : bool, default=False
+            Also return one score per pool sample (larger means selected
+            earlier; NaN where the strategy has no per-sample score).
+
+        Returns
+        -------
+        indices : ndarray of shape (budget,)
+            Unique indices into ``X_pool``, best first.
+        scores : ndarray of shape (n_pool,)
+            Only if ``return_scores=True``.
+        """
+        if hasattr(self, "_validate_params"):
+            self._validate_params()
+        name = type(self).__name__
+        check_query_learner(learner, self.__query_tags__(), name)
+        X_pool = check_pool(X_pool, learner)
+        n_pool = X_pool.shape[0]
+        budget = check_budget(budget, n_pool)
+        random_state = check_random_state(getattr(self, "random_state", None))
+        indices, scores = self._query(X_pool, learner, budget, random_state)
+        indices = self._check_indices(indices, budget, n_pool)
+        if not return_scores:
+            return indices
+        if scores is None:
+            scores = np.full(n_pool, np.nan)
+        scores = np.asarray(scores, dtype=float)
+        if scores.shape != (n_pool,):
+            raise RuntimeError(
+                f"{name}._query returned scores of shape {scores.shape}, "
+                f"expected ({n_pool},)."
+            )
+        return indices, scores
+
+    def _query(self, X_pool, learner, budget, random_state):
+        """Compute the selection.
+
+        Parameters
+        ----------
+        X_pool : validated pool
+        learner : fitted estimator with the declared capabilities
+        budget : int, validated
+        random_state : numpy.random.RandomState
+
+        Returns
+        -------
+        indices : ndarray of shape (budget,)
+        scores : ndarray of shape (n_pool,) or None
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement _query.")
+
+    def _check_indices(self, indices, budget, n_pool):
+        name = type(self).__name__
+        indices = np.asarray(indices)
+        if indices.shape != (budget,) or not np.issubdtype(indices.dtype, np.integer):
+            raise RuntimeError(
+                f"{name}._query must return {budget} integer indices, got an array "
+                f"of shape {indices.shape} and dtype {indices.dtype}."
+            )
+        if budget and (indices.min() < 0 or indices.max() >= n_pool):
+            raise RuntimeError(f"{name}._query returned indices outside [0, {n_pool}).")
+        if np.unique(indices).shape[0] != budget:
+            raise RuntimeError(f"{name}._query returned duplicate indices.")
+        return indices.astype(np.intp, copy=False)

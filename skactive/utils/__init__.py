@@ -1,0 +1,28 @@
+"""Utilities: validation, per-class scores, selection helpers, contract checks."""
+
+from ._scores import (
+    chunked_predict,
+    class_scores,
+    entropy,
+    iter_pool_chunks,
+    margin,
+    pool_chunk_size,
+    reduce_class_scores,
+)
+from ._selection import round_robin_by_group, top_k
+from ._validation import check_budget, check_pool, check_query_learner
+
+__all__ = [
+    "check_budget",
+    "check_pool",
+    "check_query_learner",
+    "chunked_predict",
+    "class_scores",
+    "entropy",
+    "iter_pool_chunks",
+    "margin",
+    "pool_chunk_size",
+    "reduce_class_scores",
+    "round_robin_by_group",
+    "top_k",
+]
