@@ -177,12 +177,18 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 )
 
     def _fit_estimator(self, X, y, **fit_params):
-        n_seen = np.unique(y).shape[0]
-        if n_seen < 2:
+        seen = np.unique(y)
+        if seen.shape[0] < 2:
             raise ValueError(
-                f"The labelled set has a single class ({np.unique(y).tolist()}); "
-                "at least two classes are needed to fit a classifier. Start with "
-                "more labelled samples, e.g. a class-balanced initial set."
+                f"The labelled set contains only one class ({seen.tolist()}); at "
+                "least two classes are needed to fit a classifier. Start with more "
+                "labelled samples, e.g. a class-balanced initial set."
+            )
+        sample_weight = fit_params.get("sample_weight")
+        if sample_weight is not None and np.unique(y[np.asarray(sample_weight) > 0]).size < 2:
+            raise ValueError(
+                "All samples with a positive sample_weight belong to one class; "
+                "at least two classes need positive weights."
             )
         if self.warm_start and hasattr(self, "estimator_"):
             est = copy.deepcopy(self.estimator_)
@@ -318,23 +324,27 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     @available_if(_estimator_has("predict"))
     def predict(self, X):
         """Predict class labels with ``estimator_``."""
-        return self.estimator_.predict(self._check_X(X))
+        X = self._check_X(X)
+        return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities, one column per class in ``classes_``."""
-        return self._widen(self.estimator_.predict_proba(self._check_X(X)), 0.0)
+        X = self._check_X(X)
+        return self._widen(self.estimator_.predict_proba(X), 0.0)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`."""
-        return self._widen(self.estimator_.predict_log_proba(self._check_X(X)), -np.inf)
+        X = self._check_X(X)
+        return self._widen(self.estimator_.predict_log_proba(X), -np.inf)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
         """Decision values of ``estimator_`` (widened to ``classes_``, -inf for
         classes the labelled set lacks)."""
-        return self._widen(self.estimator_.decision_function(self._check_X(X)), -np.inf)
+        X = self._check_X(X)
+        return self._widen(self.estimator_.decision_function(X), -np.inf)
 
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
