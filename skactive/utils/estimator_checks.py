@@ -1,0 +1,255 @@
+"""Contract checks that every query strategy must pass.
+
+:func:`check_query_strategy` runs them all; :func:`yield_query_checks` yields
+them one by one (``tests/test_common.py`` parametrises over every public
+strategy with it, so a new strategy is checked automatically).
+"""
+
+import pickle
+import warnings
+from functools import partial
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from ..base import get_query_tags
+from ..exceptions import LearnerCapabilityError
+
+__all__ = ["check_query_strategy", "default_learner_and_pool", "yield_query_checks"]
+
+
+def default_learner_and_pool(strategy, n_pool=300, random_state=0):
+    """A fitted learner that satisfies ``strategy``'s tags, and a pool.
+
+    The data are real (the bundled ``letter`` set, five classes, standardised
+    inside the pipeline). The learner is an
+    :class:`~skactive.ActiveLearner` around
+    ``make_pipeline(StandardScaler(), LogisticRegression())`` -- probabilities,
+    decision values, a linear head on an embedding -- or a small
+    ``RandomForestClassifier`` committee when the strategy needs stochastic
+    samples. It has been taught once, so ``previous_estimator_`` is set.
+
+    Returns
+    -------
+    learner : ActiveLearner
+    X_pool : ndarray of shape (n_pool, 16)
+    y_pool : ndarray of shape (n_pool,)
+
+    Examples
+    --------
+    >>> from skactive.strategies import Margin
+    >>> from skactive.utils.estimator_checks import default_learner_and_pool
+    >>> learner, X_pool, y_pool = default_learner_and_pool(Margin())
+    >>> X_pool.shape, learner.previous_estimator_ is not None
+    ((300, 16), True)
+    """
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .._learner import ActiveLearner
+    from ..datasets import load_letter
+
+    X, y = load_letter(return_X_y=True)
+    keep = np.flatnonzero(y < 5)[: 80 + n_pool]
+    rng = np.random.RandomState(random_state)
+    keep = rng.permutation(keep)
+    X, y = X[keep].astype(float), y[keep]
+    tags = get_query_tags(strategy)
+    if tags.requires_samples:
+        estimator = RandomForestClassifier(n_estimators=10, random_state=random_state)
+    else:
+        estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    learner = ActiveLearner(estimator, query_strategy=strategy, random_state=random_state)
+    learner.fit(X[:60], y[:60]).teach(X[60:80], y[60:80])
+    return learner, X[80:], y[80:]
+
+
+def _seeded(strategy):
+    """A clone with ``random_state=0`` when the strategy has that parameter."""
+    strategy = clone(strategy)
+    if "random_state" in strategy.get_params(deep=False):
+        strategy.set_params(random_state=0)
+    return strategy
+
+
+def _query(strategy, learner, X_pool, budget, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        return strategy.query(X_pool, learner, budget, **kwargs)
+
+
+def check_query_indices(strategy, learner, X_pool):
+    """Indices are unique ints in range, ``budget`` of them, for several budgets."""
+    n = X_pool.shape[0]
+    for budget in sorted({1, 2, 7, min(n, 25), n}):
+        idx = _query(clone(strategy), learner, X_pool, budget)
+        assert isinstance(idx, np.ndarray), f"query must return an ndarray, got {type(idx)}"
+        assert np.issubdtype(idx.dtype, np.integer), f"indices dtype {idx.dtype} is not int"
+        assert idx.shape == (budget,), f"expected shape ({budget},), got {idx.shape}"
+        assert np.unique(idx).size == budget, "indices contain duplicates"
+        assert idx.min() >= 0 and idx.max() < n, "indices out of range"
+
+
+def check_query_reproducible(strategy, learner, X_pool):
+    """The same ``random_state`` gives the same selection and scores."""
+    s1, s2 = _seeded(strategy), _seeded(strategy)
+    i1, sc1 = _query(s1, learner, X_pool, 10, return_scores=True)
+    i2, sc2 = _query(s2, learner, X_pool, 10, return_scores=True)
+    np.testing.assert_array_equal(i1, i2, err_msg="same random_state, different indices")
+    np.testing.assert_array_equal(sc1, sc2, err_msg="same random_state, different scores")
+
+
+def check_query_no_mutation(strategy, learner, X_pool):
+    """Querying changes neither the learner nor the pool."""
+    before = pickle.dumps(learner)
+    X_copy = X_pool.copy()
+    _query(clone(strategy), learner, X_pool, 5)
+    assert pickle.dumps(learner) == before, "query mutated the learner"
+    np.testing.assert_array_equal(X_pool, X_copy, err_msg="query mutated X_pool")
+
+
+def check_query_clone(strategy, learner, X_pool):
+    """``clone`` keeps the parameters and the behaviour."""
+    cloned = clone(strategy)
+    assert type(cloned) is type(strategy)
+    p1, p2 = strategy.get_params(deep=False), cloned.get_params(deep=False)
+    assert p1.keys() == p2.keys(), "clone changed the parameter names"
+    strategy = _seeded(strategy)
+    cloned = clone(strategy)
+    np.testing.assert_array_equal(
+        _query(strategy, learner, X_pool, 5), _query(cloned, learner, X_pool, 5)
+    )
+
+
+def _expect_error(exc_type, match, func):
+    try:
+        func()
+    except exc_type as exc:
+        if match and match not in str(exc):
+            raise AssertionError(f"error message {str(exc)!r} does not mention {match!r}")
+        return
+    raise AssertionError(f"no {exc_type.__name__} raised ({match!r})")
+
+
+def check_query_bad_budget(strategy, learner, X_pool):
+    """budget < 1, budget > n_pool and non-integer budgets raise ValueError."""
+    n = X_pool.shape[0]
+    for budget in (0, -1, n + 1, 1.5):
+        _expect_error(
+            ValueError, "budget", partial(_query, clone(strategy), learner, X_pool, budget)
+        )
+
+
+def check_query_bad_pool(strategy, learner, X_pool):
+    """Empty pools, NaN/inf and a wrong number of features raise ValueError."""
+    s = clone(strategy)
+    _expect_error(ValueError, "X_pool", partial(_query, s, learner, X_pool[:0], 1))
+    for bad in (np.nan, np.inf):
+        X_bad = X_pool.astype(float)
+        X_bad[3, 0] = bad
+        _expect_error(ValueError, "X_pool", partial(_query, s, learner, X_bad, 2))
+    if X_pool.ndim == 2:
+        _expect_error(ValueError, "features", partial(_query, s, learner, X_pool[:, :-1], 2))
+
+
+def check_query_unfitted_learner(strategy, learner, X_pool):
+    """An unfitted learner raises NotFittedError."""
+    _expect_error(
+        NotFittedError, None, partial(_query, clone(strategy), clone(learner), X_pool, 2)
+    )
+
+
+def check_query_scores(strategy, learner, X_pool):
+    """``return_scores=True`` gives one float score per pool sample."""
+    idx, scores = _query(_seeded(strategy), learner, X_pool, 5, return_scores=True)
+    assert scores.shape == (X_pool.shape[0],), f"scores shape {scores.shape}"
+    assert scores.dtype.kind == "f", f"scores dtype {scores.dtype}"
+    assert not np.isinf(scores).any(), "scores must be finite or NaN"
+    np.testing.assert_array_equal(
+        idx,
+        _query(_seeded(strategy), learner, X_pool, 5),
+        err_msg="return_scores=True changed the selection",
+    )
+
+
+def check_query_bare_estimator(strategy, learner, X_pool):
+    """A bare fitted estimator works, unless the labelled set is needed (then a
+    clear LearnerCapabilityError)."""
+    bare = learner.estimator_
+    if get_query_tags(strategy).requires_labeled_data:
+        _expect_error(
+            LearnerCapabilityError,
+            "ActiveLearner",
+            partial(_query, clone(strategy), bare, X_pool, 3),
+        )
+    else:
+        idx = _query(clone(strategy), bare, X_pool, 3)
+        assert np.unique(idx).size == 3
+
+
+_CHECKS = (
+    check_query_indices,
+    check_query_reproducible,
+    check_query_no_mutation,
+    check_query_clone,
+    check_query_bad_budget,
+    check_query_bad_pool,
+    check_query_unfitted_learner,
+    check_query_scores,
+    check_query_bare_estimator,
+)
+
+
+def yield_query_checks(strategy, learner=None, X_pool=None):
+    """Yield ``(check, learner, X_pool)`` for every contract check.
+
+    Parameters
+    ----------
+    strategy : BaseQueryStrategy
+    learner : fitted learner, default=None
+        If None, :func:`default_learner_and_pool` provides one and a pool.
+    X_pool : array-like, default=None
+        Required when ``learner`` is given.
+
+    Examples
+    --------
+    >>> from skactive.strategies import Margin
+    >>> from skactive.utils.estimator_checks import yield_query_checks
+    >>> len(list(yield_query_checks(Margin()))) > 5
+    True
+    """
+    if learner is None:
+        learner, X_pool, _ = default_learner_and_pool(strategy)
+    elif X_pool is None:
+        raise ValueError("X_pool is required when a learner is given.")
+    X_pool = np.asarray(X_pool)
+    for check in _CHECKS:
+        yield check, learner, X_pool
+
+
+def check_query_strategy(strategy, learner=None, X_pool=None):
+    """Run every contract check on ``strategy``; raise AssertionError on failure.
+
+    Parameters
+    ----------
+    strategy : BaseQueryStrategy
+    learner : fitted learner, default=None
+        A learner satisfying the strategy's tags; default from
+        :func:`default_learner_and_pool`.
+    X_pool : array-like, default=None
+        Pool to query (required with ``learner``).
+
+    Examples
+    --------
+    >>> from skactive.strategies import Margin
+    >>> from skactive.utils.estimator_checks import check_query_strategy
+    >>> check_query_strategy(Margin())
+    """
+    for check, lrn, pool in yield_query_checks(strategy, learner, X_pool):
+        try:
+            check(strategy, lrn, pool)
+        except AssertionError as exc:
+            raise AssertionError(f"{check.__name__} failed for {strategy!r}: {exc}") from exc
