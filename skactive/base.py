@@ -95,6 +95,8 @@ class BaseQueryStrategy(BaseEstimator):
     array([0, 1])
     """
 
+    _parameter_constraints: dict = {}
+
     def __query_tags__(self):
         return QueryStrategyTags()
 
@@ -130,8 +132,7 @@ class BaseQueryStrategy(BaseEstimator):
         scores : ndarray of shape (n_pool,)
             Only if ``return_scores=True``.
         """
-        if hasattr(self, "_validate_params"):
-            self._validate_params()
+        self._validate_params()
         name = type(self).__name__
         check_query_learner(learner, self.__query_tags__(), name)
         X_pool = check_pool(X_pool, learner)

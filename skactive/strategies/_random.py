@@ -31,7 +31,7 @@ class RandomSampling(BaseQueryStrategy):
     >>> from skactive.strategies import RandomSampling
     >>> clf = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
     >>> RandomSampling(random_state=0).query(np.zeros((10, 1)), clf, budget=3)
-    array([2, 8, 4])
+    array([8, 7, 1])
     """
 
     _parameter_constraints = {"random_state": ["random_state"]}

@@ -1,0 +1,74 @@
+"""Every public query strategy goes through the same contract checks."""
+
+import inspect
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+
+from skactive import strategies
+from skactive.base import BaseQueryStrategy
+from skactive.utils.estimator_checks import default_learner_and_pool, yield_query_checks
+
+
+def _public_strategies():
+    out = []
+    for name in strategies.__all__:
+        obj = getattr(strategies, name)
+        if inspect.isclass(obj) and issubclass(obj, BaseQueryStrategy) and obj.__name__ == name:
+            out.append(obj)
+    return out
+
+
+STRATEGIES = _public_strategies()
+_CACHE = {}
+
+
+def _learner_and_pool(cls):
+    if cls not in _CACHE:
+        _CACHE[cls] = default_learner_and_pool(cls())
+    return _CACHE[cls]
+
+
+def _cases():
+    for cls in STRATEGIES:
+        learner, X_pool, _ = _learner_and_pool(cls)
+        for check, lrn, pool in yield_query_checks(cls(), learner, X_pool):
+            yield pytest.param(cls, check, lrn, pool, id=f"{cls.__name__}-{check.__name__}")
+
+
+def test_strategies_are_found():
+    names = {cls.__name__ for cls in STRATEGIES}
+    assert {"RandomSampling", "Margin", "Alamp", "AlampDiv"} <= names
+
+
+@pytest.mark.parametrize("cls, check, learner, X_pool", list(_cases()))
+def test_query_contract(cls, check, learner, X_pool):
+    check(cls(), learner, X_pool)
+
+
+@pytest.mark.parametrize("cls", STRATEGIES, ids=lambda c: c.__name__)
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_query_property_random_pools(cls, data):
+    """Any sub-pool and any valid budget: unique, in-range, best-first indices."""
+    learner, X_pool, _ = _learner_and_pool(cls)
+    n = data.draw(st.integers(1, X_pool.shape[0]), label="n_pool")
+    rows = data.draw(
+        st.lists(st.integers(0, X_pool.shape[0] - 1), min_size=n, max_size=n, unique=True),
+        label="rows",
+    )
+    budget = data.draw(st.integers(1, n), label="budget")
+    strategy = clone(cls())
+    if "random_state" in strategy.get_params():
+        strategy.set_params(random_state=data.draw(st.integers(0, 2**31 - 1)))
+    idx = strategy.query(X_pool[rows], learner, budget)
+    assert idx.shape == (budget,)
+    assert np.unique(idx).size == budget
+    assert idx.min() >= 0 and idx.max() < n
