@@ -1,0 +1,221 @@
+"""Command line: ``python -m skactive run ...`` and ``python -m skactive plot DIR``."""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main"]
+
+_DEMO = dict(
+    dataset="letter",
+    strategies="random,margin,alamp,alamp-div",
+    estimator="svc",
+    seeds="3",
+    rounds=10,
+    budget=100,
+    n_initial=100,
+    out="results/demo",
+)
+
+
+def _parse_seeds(text):
+    text = str(text).strip()
+    if "," in text:
+        return [int(s) for s in text.split(",") if s.strip()]
+    if "-" in text[1:]:
+        lo, hi = text.split("-", 1)
+        return list(range(int(lo), int(hi) + 1))
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--seeds must be >= 1, got {n}.")
+    return list(range(n))
+
+
+def _add_run_args(p, demo=False):
+    d = _DEMO if demo else {}
+    p.add_argument("--dataset", default=d.get("dataset", "letter"),
+                   help="dataset name(s), comma-separated (default: %(default)s)")
+    p.add_argument("--strategies", default=d.get("strategies", "random,margin,alamp,alamp-div"),
+                   help="strategy names, comma-separated (default: %(default)s)")
+    p.add_argument("--estimator", default=d.get("estimator", "svc"),
+                   help="classifier name (default: %(default)s)")
+    p.add_argument("--seeds", default=d.get("seeds", "5"),
+                   help="number of seeds N (0..N-1), a list '0,3,7' or a range '0-4' "
+                        "(default: %(default)s)")
+    p.add_argument("--rounds", type=int, default=d.get("rounds", 10),
+                   help="query rounds (default: %(default)s)")
+    p.add_argument("--budget", type=int, default=d.get("budget", 100),
+                   help="samples queried per round (default: %(default)s)")
+    p.add_argument("--n-initial", type=int, default=d.get("n_initial", 100),
+                   help="size of the initial labelled set (default: %(default)s)")
+    p.add_argument("--initial", choices=["random", "balanced"], default="random",
+                   help="how the initial set is drawn (default: %(default)s)")
+    p.add_argument("--max-pool", type=int, default=None,
+                   help="keep this many random pool samples (default: whole train split)")
+    p.add_argument("--n-jobs", type=int, default=-1,
+                   help="parallel runs, -1 = all cores (default: %(default)s)")
+    p.add_argument("--backend", default=None,
+                   help="joblib backend (loky, threading, dask, ...)")
+    p.add_argument("--out", default=d.get("out"),
+                   help="results folder: runs are saved there as they finish and a "
+                        "restarted command resumes; plots are written there")
+    p.add_argument("--data-home", default=None, help="extra folder searched for data")
+    p.add_argument("--target", type=float, default=None,
+                   help="also report the labels needed to reach this mean accuracy")
+    p.add_argument("--metric", default="accuracy",
+                   choices=["accuracy", "f1_macro", "balanced_accuracy"])
+    p.add_argument("--no-plot", action="store_true", help="do not write PNG figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m skactive",
+        description="Simulated active-learning studies with skactive.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="run a study (datasets x strategies x seeds)")
+    _add_run_args(p_run)
+    p_demo = sub.add_parser(
+        "demo", help="a small study on the bundled letter data (about 2-4 min on 2 cores)"
+    )
+    _add_run_args(p_demo, demo=True)
+    p_plot = sub.add_parser("plot", help="re-draw tables and figures of a results folder")
+    p_plot.add_argument("results_dir")
+    p_plot.add_argument("--metric", default="accuracy",
+                        choices=["accuracy", "f1_macro", "balanced_accuracy"])
+    p_plot.add_argument("--target", type=float, default=None)
+    p_plot.add_argument("--no-plot", action="store_true")
+    sub.add_parser("list", help="list strategy, estimator and dataset names")
+    return parser
+
+
+def _report(results, args, out, file):
+    metric = args.metric
+    for d in results.datasets:
+        print(results.round_table(d, metric), file=file)
+        print(file=file)
+    print(results.summary(metric=metric), file=file)
+    print(file=file)
+    if len(results.strategies) > 1:
+        n_seeds = min(c.shape[0] for d in results.datasets
+                      for c in results.curves(d, metric).values())
+        if n_seeds >= 2:
+            P, names = results.penalty_matrix(metric=metric)
+            width = max(10, *(len(n) + 2 for n in names))
+            print("Penalty matrix (row beats column in this share of rounds; paired "
+                  "t-test over seeds, alpha=0.05):", file=file)
+            print(" " * width + "".join(f"{n:>{width}}" for n in names), file=file)
+            for i, n in enumerate(names):
+                print(f"{n:<{width}}" + "".join(f"{v:>{width}.2f}" for v in P[i]),
+                      file=file)
+            print(file=file)
+    if args.target is not None:
+        print(f"Labels needed to reach mean {metric} >= {args.target}:", file=file)
+        for d, per in results.labels_to_target(args.target, metric).items():
+            for s, n in per.items():
+                shown = "not reached" if np.isnan(n) else str(int(n))
+                print(f"  {d:<14}{s:<16}{shown}", file=file)
+        print(file=file)
+    if out is not None and not args.no_plot:
+        try:
+            figures = results.plot(out_dir=out, metric=metric)
+        except ImportError as exc:
+            print(f"(no figures: {exc})", file=file)
+        else:
+            for name in figures:
+                print(f"wrote {Path(out) / (name + '.png')}", file=file)
+
+
+def _cmd_run(args, file):
+    from ._run import run_experiments
+
+    seeds = _parse_seeds(args.seeds)
+    tic = time.perf_counter()
+    results = run_experiments(
+        args.dataset,
+        args.strategies,
+        args.estimator,
+        seeds=seeds,
+        n_rounds=args.rounds,
+        budget=args.budget,
+        n_initial=args.n_initial,
+        initial=args.initial,
+        n_jobs=args.n_jobs,
+        backend=args.backend,
+        results_dir=args.out,
+        max_pool=args.max_pool,
+        data_home=args.data_home,
+        progress=False if args.quiet else "auto",
+    )
+    elapsed = time.perf_counter() - tic
+    print(f"{len(results.runs)} runs ({', '.join(results.datasets)} x "
+          f"{len(results.strategies)} strategies x {len(seeds)} seeds) in "
+          f"{elapsed:.1f} s", file=file)
+    print(file=file)
+    _report(results, args, args.out, file)
+    if args.out is not None:
+        print(f"results in {args.out} (re-draw with: python -m skactive plot {args.out})",
+              file=file)
+    return 0
+
+
+def _cmd_plot(args, file):
+    from ._run import ExperimentResults
+
+    results = ExperimentResults.load(args.results_dir)
+    _report(results, args, args.results_dir, file)
+    return 0
+
+
+def _cmd_list(file):
+    from ..datasets._loaders import _DATASETS
+    from ._registry import available_estimators, available_strategies
+
+    print("strategies: " + ", ".join(available_strategies()), file=file)
+    print("estimators:", file=file)
+    for name, desc in available_estimators().items():
+        print(f"  {name:<12}{desc}", file=file)
+    print("datasets: " + ", ".join(_DATASETS), file=file)
+    return 0
+
+
+def main(argv=None):
+    """Entry point of ``python -m skactive`` and of the ``skactive`` script.
+
+    Sub-commands: ``run`` (a study; see ``--help``), ``demo`` (``run`` with
+    the settings of the README demo), ``plot DIR`` (re-draw from saved
+    results) and ``list``.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 on bad input.
+
+    Examples
+    --------
+    >>> from skactive.__main__ import main
+    >>> main(["list"])  # doctest: +ELLIPSIS
+    strategies: ...
+    0
+    """
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    file = sys.stdout
+    try:
+        if args.command in ("run", "demo"):
+            return _cmd_run(args, file)
+        if args.command == "plot":
+            return _cmd_plot(args, file)
+        return _cmd_list(file)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,219 @@
+"""Figures of a study (matplotlib is an optional dependency)."""
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "plot_class_distribution",
+    "plot_learning_curves",
+    "plot_penalty_matrix",
+]
+
+
+def _pyplot():
+    try:
+        import matplotlib
+
+        if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "ps", "cairo"):
+            # headless-safe default for scripts and the CLI
+            import os
+
+            if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
+                matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "Plotting requires matplotlib; install it with "
+            "`pip install skactive[plot]` or `pip install matplotlib`."
+        ) from exc
+    return plt
+
+
+def plot_learning_curves(n_labels, curves, *, ax=None, title=None, ylabel="accuracy"):
+    """Mean learning curve per strategy with a ± one standard deviation band.
+
+    Parameters
+    ----------
+    n_labels : array-like of shape (n_points,)
+    curves : dict of {str: array-like of shape (n_seeds, n_points)}
+    ax : matplotlib Axes, default=None
+        New figure when None.
+    title : str, default=None
+    ylabel : str, default="accuracy"
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from skactive.experiments import plot_learning_curves
+    >>> ax = plot_learning_curves([100, 200, 300],
+    ...                           {"random": [[0.5, 0.6, 0.7], [0.52, 0.61, 0.69]],
+    ...                            "margin": [[0.5, 0.65, 0.75], [0.52, 0.66, 0.74]]})
+    >>> ax.get_xlabel()
+    'number of labelled samples'
+    """
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    x = np.asarray(n_labels)
+    markers = "osD^vP*Xhp<>"
+    for k, (name, c) in enumerate(curves.items()):
+        c = np.atleast_2d(np.asarray(c, dtype=float))
+        mean, std = c.mean(axis=0), c.std(axis=0)
+        line, = ax.plot(x, mean, marker=markers[k % len(markers)], markersize=4,
+                        linewidth=1.8, label=f"{name} (n={c.shape[0]})")
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15,
+                        linewidth=0)
+    ax.set_xlabel("number of labelled samples")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=9)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_penalty_matrix(P, names, *, ax=None, title=None):
+    """The penalty matrix as an annotated heat map (row beats column).
+
+    Parameters
+    ----------
+    P : array-like of shape (n_strategies, n_strategies)
+        From :func:`penalty_matrix`.
+    names : list of str
+    ax : matplotlib Axes, default=None
+    title : str, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from skactive.experiments import plot_penalty_matrix
+    >>> ax = plot_penalty_matrix([[0, 0.5], [0.1, 0]], ["a", "b"])
+    >>> len(ax.texts)
+    4
+    """
+    plt = _pyplot()
+    P = np.asarray(P, dtype=float)
+    k = len(names)
+    if ax is None:
+        size = 2.2 + 0.85 * k
+        _, ax = plt.subplots(figsize=(size + 1.2, size), layout="constrained")
+    vmax = max(P.max(), 1e-12)
+    im = ax.imshow(P, cmap="Reds", vmin=0, vmax=vmax)
+    ax.set_yticks(range(k), names)
+    ax.set_ylabel("winner (row)")
+    for i in range(k):
+        for j in range(k):
+            color = "white" if P[i, j] > 0.6 * vmax else "black"
+            ax.text(j, i, f"{P[i, j]:.2f}", ha="center", va="center", color=color,
+                    fontsize=10)
+    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="share of rounds won")
+    means = P.sum(axis=0) / max(k - 1, 1)
+    ax.set_title(title or "Penalty matrix (paired t-test, α = 0.05)", fontsize=11)
+    ax.set_xticks(range(k), [f"{n}\n{m:.2f}" for n, m in zip(names, means)],
+                  rotation=0, ha="center", fontsize=9)
+    ax.set_xlabel("loser (column); column mean below name: lower is better")
+    return ax
+
+
+def plot_class_distribution(n_labels, labeled_y, *, ax=None, title=None):
+    """Imbalance profile of the labelled set per round (alamp paper, Fig. 4).
+
+    Plots, for each strategy, the imbalance ratio ``ir = sigma / mu`` of the
+    class counts of its labelled set after every round (mean ± std over
+    seeds): lower means the strategy keeps the labelled set balanced.
+
+    Parameters
+    ----------
+    n_labels : array-like of shape (n_points,)
+    labeled_y : dict of {str: list of 1-d arrays}
+        Per strategy, one array per seed with the labels in the order they
+        were acquired (``SimulationResult.labeled_y``).
+    ax : matplotlib Axes, default=None
+    title : str, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    References
+    ----------
+    U. Aggarwal, A. Popescu, C. Hudelot. "Optimizing Active Learning for Low
+    Annotation Budgets", Figure 4 (imbalance profile).
+
+    Examples
+    --------
+    >>> from skactive.experiments import plot_class_distribution
+    >>> ax = plot_class_distribution([2, 4], {"a": [[0, 1, 0, 0], [1, 0, 1, 0]]})
+    >>> ax.get_ylabel()
+    'imbalance ratio σ/μ of labelled set'
+    """
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    x = np.asarray(n_labels)
+    # all classes seen by any strategy, so that missing classes count as 0
+    classes = np.unique(np.concatenate([np.concatenate([np.asarray(s) for s in seeds])
+                                        for seeds in labeled_y.values()]))
+    markers = "osD^vP*Xhp<>"
+    for k, (name, seeds) in enumerate(labeled_y.items()):
+        irs = []
+        for y in seeds:
+            y = np.asarray(y)
+            row = []
+            for n in x:
+                counts = np.array([(y[:n] == c).sum() for c in classes], dtype=float)
+                row.append(counts.std() / counts.mean())
+            irs.append(row)
+        irs = np.array(irs)
+        mean, std = irs.mean(axis=0), irs.std(axis=0)
+        line, = ax.plot(x, mean, marker=markers[k % len(markers)], markersize=4,
+                        label=name)
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15,
+                        linewidth=0)
+    ax.set_xlabel("number of labelled samples")
+    ax.set_ylabel("imbalance ratio σ/μ of labelled set")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9)
+    ax.set_title(title or "Class balance of the queried samples (lower = more balanced)",
+                 fontsize=11)
+    return ax
+
+
+def plot_results(results, out_dir=None, dataset=None, metric="accuracy"):
+    """All figures of an :class:`ExperimentResults`; saved as PNG in ``out_dir``."""
+    plt = _pyplot()
+    datasets = [dataset] if dataset is not None else results.datasets
+    figures = {}
+    for d in datasets:
+        n_labels = results.n_labels(d)
+        curves = results.curves(d, metric)
+        ax = plot_learning_curves(n_labels, curves, ylabel=f"test {metric}",
+                                  title=f"{d}: {metric} (mean ± std over seeds)")
+        figures[f"{d}_learning_curves"] = ax.figure
+        labeled = {s: [r.labeled_y for r in results._select(d, s)] for s in curves}
+        ax = plot_class_distribution(n_labels, labeled, title=f"{d}: class balance "
+                                     "of the labelled set (lower = more balanced)")
+        figures[f"{d}_class_distribution"] = ax.figure
+    if len(results.strategies) > 1:
+        n_seeds = min(c.shape[0] for d in results.datasets
+                      for c in results.curves(d, metric).values())
+        if n_seeds >= 2:
+            P, names = results.penalty_matrix(metric=metric)
+            where = ", ".join(results.datasets)
+            ax = plot_penalty_matrix(P, names, title=f"Penalty matrix ({where}; "
+                                     f"{metric}, paired t-test, α = 0.05)")
+            figures["penalty_matrix"] = ax.figure
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, fig in figures.items():
+            fig.savefig(out / f"{name}.png", dpi=120)
+            plt.close(fig)
+    return figures

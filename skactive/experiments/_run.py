@@ -1,0 +1,603 @@
+"""Grids of simulated runs (datasets x strategies x seeds), in parallel and
+resumable, and the object that compares them."""
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed, parallel_config
+from sklearn.base import clone
+
+from .._learner import ActiveLearner
+from ._metrics import (
+    aubc,
+    final_accuracy,
+    labels_to_target,
+    penalty_matrix,
+    win_tie_loss,
+)
+from ._registry import get_estimator, get_strategy
+from ._simulate import METRICS, SimulationResult, simulate
+
+__all__ = ["ExperimentResults", "run_experiments"]
+
+_RUNS_DIR = "runs"
+_STUDY_FILE = "study.json"
+
+
+# ----------------------------------------------------------------- inputs
+def _as_datasets(datasets, data_home, max_pool, random_state):
+    """Normalise to {name: (X_pool, y_pool, X_test, y_test)}."""
+    from ..datasets import load_dataset
+
+    if isinstance(datasets, str):
+        datasets = [d for d in datasets.split(",") if d]
+    if isinstance(datasets, (list, tuple)):
+        out = {}
+        for name in datasets:
+            if not isinstance(name, str):
+                raise ValueError(
+                    "datasets given as a list must hold dataset names; pass a dict "
+                    "{name: (X_pool, y_pool, X_test, y_test)} for arrays."
+                )
+            d = load_dataset(name, data_home=data_home)
+            out[d.name] = (d.X_train, d.y_train, d.X_test, d.y_test)
+        datasets = out
+    if not isinstance(datasets, dict) or not datasets:
+        raise ValueError(
+            "datasets must be a name, a list of names or a non-empty dict "
+            f"{{name: (X_pool, y_pool, X_test, y_test)}}, got {datasets!r}."
+        )
+    out = {}
+    for name, arrays in datasets.items():
+        if isinstance(arrays, str):
+            d = load_dataset(arrays, data_home=data_home)
+            arrays = (d.X_train, d.y_train, d.X_test, d.y_test)
+        if not isinstance(arrays, (tuple, list)) or len(arrays) != 4:
+            raise ValueError(
+                f"datasets[{name!r}] must be a tuple (X_pool, y_pool, X_test, y_test)."
+            )
+        X_pool, y_pool, X_test, y_test = arrays
+        if max_pool is not None and X_pool.shape[0] > max_pool:
+            keep = np.sort(
+                np.random.RandomState(random_state).permutation(X_pool.shape[0])[:max_pool]
+            )
+            X_pool, y_pool = X_pool[keep], np.asarray(y_pool)[keep]
+        out[str(name)] = (X_pool, np.asarray(y_pool), X_test, np.asarray(y_test))
+    return out
+
+
+def _as_strategies(strategies):
+    """Normalise to {name: unfitted strategy}."""
+    if isinstance(strategies, str):
+        strategies = [s for s in strategies.split(",") if s]
+    if isinstance(strategies, (list, tuple)):
+        out = {}
+        for s in strategies:
+            if isinstance(s, str):
+                out[s.strip().lower()] = get_strategy(s)
+            else:
+                out[type(s).__name__] = s
+        strategies = out
+    if not isinstance(strategies, dict) or not strategies:
+        raise ValueError(
+            "strategies must be a comma-separated string, a list of names or "
+            f"strategies, or a dict {{name: strategy}}, got {strategies!r}."
+        )
+    return {
+        str(k): (get_strategy(v) if isinstance(v, str) else v)
+        for k, v in strategies.items()
+    }
+
+
+def _as_seeds(seeds):
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ValueError(f"seeds, as a count, must be >= 1, got {seeds}.")
+        return list(range(int(seeds)))
+    seeds = [int(s) for s in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be non-empty and unique, got {seeds}.")
+    return seeds
+
+
+def _safe(name):
+    return re.sub(r"[^A-Za-z0-9.+-]+", "_", str(name))
+
+
+def _run_path(results_dir, dataset, strategy, seed):
+    return Path(results_dir) / _RUNS_DIR / f"{_safe(dataset)}__{_safe(strategy)}__seed{seed}.npz"
+
+
+def _fingerprint(X_pool, y_pool, X_test, y_test):
+    """Cheap content hash, so that resumed runs use the same data."""
+    h = hashlib.sha1()
+    for a in (X_pool, y_pool, X_test, y_test):
+        a = np.ascontiguousarray(np.asarray(a))
+        h.update(str((a.shape, a.dtype)).encode())
+        h.update(a[:: max(1, a.shape[0] // 256)].tobytes())
+    return h.hexdigest()[:16]
+
+
+def _one_run(learner, data, meta, settings, path):
+    X_pool, y_pool, X_test, y_test = data
+    result = simulate(
+        learner,
+        X_pool,
+        y_pool,
+        X_test,
+        y_test,
+        n_initial=settings["n_initial"],
+        budget=settings["budget"],
+        n_rounds=settings["n_rounds"],
+        initial=settings["initial"],
+        random_state=meta["seed"],
+        meta=meta,
+    )
+    if path is not None:
+        # atomic: a killed study never leaves a half-written run file
+        path = Path(path)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
+        result.save(tmp)
+        os.replace(tmp, path)
+    return result
+
+
+def _progress(total, progress, desc):
+    if progress is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        if progress == "auto":
+            return None
+        raise ImportError(
+            "progress=True requires tqdm; install it with "
+            "`pip install skactive[experiments]` or `pip install tqdm`."
+        ) from exc
+    return tqdm(total=total, desc=desc, unit="run")
+
+
+def run_experiments(
+    datasets,
+    strategies,
+    estimator=None,
+    *,
+    seeds=5,
+    n_rounds=10,
+    budget=100,
+    n_initial=100,
+    initial="random",
+    n_jobs=None,
+    backend=None,
+    results_dir=None,
+    max_pool=None,
+    data_home=None,
+    progress="auto",
+    verbose=0,
+):
+    """Run every (dataset, strategy, seed) simulation, in parallel.
+
+    Each run is :func:`simulate` with an :class:`~skactive.ActiveLearner` made
+    of a clone of ``estimator`` and of the strategy. The seed draws the
+    initial labelled set -- the same for every strategy, so seeds are paired
+    across strategies -- and seeds the strategy and the estimator.
+
+    Runs go through :class:`joblib.Parallel`, so any joblib backend works:
+    ``"loky"`` (default), ``"threading"``, or ``"dask"`` to use a
+    ``distributed.Client`` and move a study to a cluster (the workers then
+    need ``results_dir`` on a shared file system).
+
+    With ``results_dir``, each finished run is written at once to
+    ``results_dir/runs/<dataset>__<strategy>__seed<k>.npz`` (written to a
+    temporary file, then renamed: never half-written), and a restarted call
+    loads the finished runs instead of recomputing them: a killed study
+    resumes with nothing lost. ``results_dir/study.json`` keeps the settings;
+    resuming with other settings raises a ``ValueError``.
+
+    Parameters
+    ----------
+    datasets : str, list of str or dict
+        Dataset names for :func:`skactive.datasets.load_dataset` (official
+        train/test split; train = pool), or ``{name: (X_pool, y_pool,
+        X_test, y_test)}``.
+    strategies : str, list or dict
+        Registry names (``"random,margin,alamp,alamp-div"``, see
+        :func:`available_strategies`), strategy instances, or
+        ``{name: strategy}``.
+    estimator : classifier or str, default=None
+        Classifier (or name for :func:`get_estimator`); ``None`` = ``SVC()``.
+    seeds : int or iterable of int, default=5
+        ``5`` means seeds 0..4.
+    n_rounds, budget, n_initial, initial
+        See :func:`simulate` (``budget`` is per round).
+    n_jobs : int, default=None
+        Parallel runs (``-1``: all cores); see :class:`joblib.Parallel`.
+    backend : str, default=None
+        joblib backend; ``None`` uses the active one (e.g. inside
+        ``joblib.parallel_config(backend="dask")``).
+    results_dir : str or path-like, default=None
+        Where to store runs (resumable).
+    max_pool : int, default=None
+        Keep this many random pool samples per dataset (fixed subsample).
+    data_home : str, default=None
+        Passed to :func:`~skactive.datasets.load_dataset`.
+    progress : bool or "auto", default="auto"
+        tqdm progress bar over runs ("auto": if tqdm is installed).
+    verbose : int, default=0
+        joblib verbosity.
+
+    Returns
+    -------
+    results : ExperimentResults
+
+    Examples
+    --------
+    >>> from skactive.datasets import load_letter
+    >>> from skactive.experiments import run_experiments
+    >>> X, y = load_letter(return_X_y=True)
+    >>> data = {"letter": (X[:1000], y[:1000], X[-500:], y[-500:])}
+    >>> res = run_experiments(data, "random,margin", "svc", seeds=2,
+    ...                       n_rounds=2, budget=40, n_initial=100,
+    ...                       progress=False)
+    >>> len(res.runs)
+    4
+    >>> sorted(res.aubc()["letter"])
+    ['margin', 'random']
+    """
+    if isinstance(estimator, str):
+        estimator = get_estimator(estimator)
+    elif estimator is None:
+        estimator = get_estimator("svc")
+    if not hasattr(estimator, "fit"):
+        raise ValueError(f"estimator must be a classifier or a name, got {estimator!r}.")
+    if progress not in (True, False, "auto"):
+        raise ValueError(f"progress must be True, False or 'auto', got {progress!r}.")
+    seeds = _as_seeds(seeds)
+    strategies = _as_strategies(strategies)
+    data = _as_datasets(datasets, data_home, max_pool, random_state=0)
+    if isinstance(initial, str):
+        init_setting = initial
+    else:
+        raise ValueError("initial must be 'random' or 'balanced' in run_experiments.")
+    settings = {
+        "n_initial": int(n_initial),
+        "budget": int(budget),
+        "n_rounds": int(n_rounds),
+        "initial": init_setting,
+    }
+    # validate the settings once, on the smallest pool, before any work
+    for name, (X_pool, *_rest) in data.items():
+        need = settings["n_initial"] + settings["n_rounds"] * settings["budget"]
+        if need > X_pool.shape[0]:
+            raise ValueError(
+                f"n_initial + n_rounds * budget = {need} exceeds the pool size "
+                f"{X_pool.shape[0]} of dataset {name!r}."
+            )
+    fingerprints = {name: _fingerprint(*arrays) for name, arrays in data.items()}
+    study = dict(settings, estimator=repr(estimator), datasets=fingerprints)
+
+    done, todo = [], []
+    if results_dir is not None:
+        results_dir = Path(results_dir)
+        (results_dir / _RUNS_DIR).mkdir(parents=True, exist_ok=True)
+        _check_study(results_dir, study)
+    for dname in data:
+        for sname, strategy in strategies.items():
+            for seed in seeds:
+                meta = dict(
+                    settings,
+                    dataset=dname,
+                    strategy=sname,
+                    seed=seed,
+                    estimator=repr(estimator),
+                    strategy_repr=repr(strategy),
+                    fingerprint=fingerprints[dname],
+                )
+                path = None
+                if results_dir is not None:
+                    path = _run_path(results_dir, dname, sname, seed)
+                    if path.is_file():
+                        old = SimulationResult.load(path)
+                        if old.meta.get("strategy_repr") != meta["strategy_repr"]:
+                            raise ValueError(
+                                f"{path} was made with {old.meta.get('strategy_repr')} "
+                                f"but this call uses {meta['strategy_repr']} under the "
+                                f"name {sname!r}; use another results_dir."
+                            )
+                        done.append(old)
+                        continue
+                learner = ActiveLearner(clone(estimator), clone(strategy))
+                todo.append((learner, dname, meta, path))
+
+    bar = _progress(len(todo) + len(done), progress, "runs") if todo else None
+    if bar is not None:
+        bar.update(len(done))
+    new = []
+    if todo:
+        tasks = (
+            delayed(_one_run)(learner, data[dname], meta, settings, path)
+            for learner, dname, meta, path in todo
+        )
+        config = {} if backend is None else {"backend": backend}
+        with parallel_config(**config):
+            parallel = Parallel(n_jobs=n_jobs, verbose=verbose, return_as="generator")
+            for result in parallel(tasks):
+                new.append(result)
+                if bar is not None:
+                    bar.update(1)
+    if bar is not None:
+        bar.close()
+    return ExperimentResults(done + new, settings=settings)
+
+
+def _check_study(results_dir, study):
+    path = results_dir / _STUDY_FILE
+    if path.is_file():
+        with open(path) as fh:
+            old = json.load(fh)
+        for key in ("n_initial", "budget", "n_rounds", "initial", "estimator"):
+            if old.get(key) != study[key]:
+                raise ValueError(
+                    f"{results_dir} holds a study with {key}={old.get(key)!r}, but "
+                    f"this call uses {key}={study[key]!r}. Use another results_dir "
+                    "or the same settings to resume."
+                )
+        for name, fp in study["datasets"].items():
+            if name in old.get("datasets", {}) and old["datasets"][name] != fp:
+                raise ValueError(
+                    f"Dataset {name!r} differs from the one stored in {results_dir}; "
+                    "use another results_dir."
+                )
+        merged = dict(old)
+        merged["datasets"] = {**old.get("datasets", {}), **study["datasets"]}
+    else:
+        merged = study
+    tmp = path.with_name(f".{_STUDY_FILE}.{os.getpid()}.tmp")
+    with open(tmp, "w") as fh:
+        json.dump(merged, fh, indent=2, sort_keys=True)
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------------- results
+class ExperimentResults:
+    """The runs of a study and the metrics that compare their strategies.
+
+    Parameters
+    ----------
+    runs : list of SimulationResult
+        Each with ``meta`` holding ``dataset``, ``strategy`` and ``seed``.
+    settings : dict, default=None
+
+    Attributes
+    ----------
+    runs : list of SimulationResult
+    datasets, strategies : list of str
+        In first-seen order.
+
+    Examples
+    --------
+    >>> from skactive.datasets import load_letter
+    >>> from skactive.experiments import run_experiments
+    >>> X, y = load_letter(return_X_y=True)
+    >>> res = run_experiments({"letter": (X[:1000], y[:1000], X[-500:], y[-500:])},
+    ...                       "random,margin", "svc", seeds=3, n_rounds=2,
+    ...                       budget=40, n_initial=100, progress=False)
+    >>> res.curves("letter")["margin"].shape  # (seeds, rounds + 1)
+    (3, 3)
+    >>> P, names = res.penalty_matrix()
+    >>> P.shape
+    (2, 2)
+    """
+
+    def __init__(self, runs, settings=None):
+        self.runs = list(runs)
+        if not self.runs:
+            raise ValueError("ExperimentResults needs at least one run.")
+        self.settings = dict(settings or {})
+        self.datasets = list(dict.fromkeys(r.meta["dataset"] for r in self.runs))
+        self.strategies = list(dict.fromkeys(r.meta["strategy"] for r in self.runs))
+
+    def __repr__(self):
+        return (
+            f"ExperimentResults(n_runs={len(self.runs)}, datasets={self.datasets}, "
+            f"strategies={self.strategies})"
+        )
+
+    @classmethod
+    def load(cls, results_dir):
+        """Read every run stored under ``results_dir``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from skactive.datasets import load_letter
+        >>> from skactive.experiments import ExperimentResults, run_experiments
+        >>> X, y = load_letter(return_X_y=True)
+        >>> out = tempfile.mkdtemp()
+        >>> _ = run_experiments({"l": (X[:600], y[:600], X[-300:], y[-300:])},
+        ...                     "random", "svc", seeds=1, n_rounds=1, budget=20,
+        ...                     n_initial=100, results_dir=out, progress=False)
+        >>> len(ExperimentResults.load(out).runs)
+        1
+        """
+        folder = Path(results_dir) / _RUNS_DIR
+        files = sorted(folder.glob("*.npz")) if folder.is_dir() else []
+        files = [f for f in files if not f.name.startswith(".")]
+        if not files:
+            raise ValueError(f"No finished runs found in {folder}.")
+        settings = {}
+        study = Path(results_dir) / _STUDY_FILE
+        if study.is_file():
+            with open(study) as fh:
+                settings = json.load(fh)
+        return cls([SimulationResult.load(f) for f in files], settings=settings)
+
+    def _select(self, dataset, strategy=None):
+        runs = [r for r in self.runs if r.meta["dataset"] == dataset]
+        if strategy is not None:
+            runs = [r for r in runs if r.meta["strategy"] == strategy]
+        return sorted(runs, key=lambda r: r.meta["seed"])
+
+    def _dataset(self, dataset):
+        if dataset is None:
+            return self.datasets[0]
+        if dataset not in self.datasets:
+            raise ValueError(f"Unknown dataset {dataset!r}; have {self.datasets}.")
+        return dataset
+
+    def n_labels(self, dataset=None):
+        """Label counts of the rounds of ``dataset`` (default: the first)."""
+        return self._select(self._dataset(dataset))[0].n_labels
+
+    def curves(self, dataset=None, metric="accuracy"):
+        """``{strategy: array (n_seeds, n_rounds + 1)}`` for one dataset.
+
+        Only seeds finished by every strategy are kept (paired seeds).
+        """
+        if metric not in METRICS + ("query_time", "fit_time"):
+            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}.")
+        dataset = self._dataset(dataset)
+        by_strategy = {s: {r.meta["seed"]: r for r in self._select(dataset, s)}
+                       for s in self.strategies}
+        by_strategy = {s: runs for s, runs in by_strategy.items() if runs}
+        common = sorted(set.intersection(*(set(v) for v in by_strategy.values())))
+        return {
+            s: np.array([getattr(runs[k], metric) for k in common])
+            for s, runs in by_strategy.items()
+        }
+
+    def aubc(self, metric="accuracy"):
+        """``{dataset: {strategy: AUBC per seed (ndarray)}}``, see :func:`aubc`."""
+        return {
+            d: {s: aubc(self.n_labels(d), c) for s, c in self.curves(d, metric).items()}
+            for d in self.datasets
+        }
+
+    def final_accuracy(self, metric="accuracy"):
+        """``{dataset: {strategy: F-acc per seed}}``, see :func:`final_accuracy`."""
+        return {
+            d: {s: final_accuracy(c) for s, c in self.curves(d, metric).items()}
+            for d in self.datasets
+        }
+
+    def labels_to_target(self, target, metric="accuracy"):
+        """``{dataset: {strategy: labels}}`` for the mean curve over seeds."""
+        return {
+            d: {
+                s: labels_to_target(self.n_labels(d), c.mean(axis=0), target)
+                for s, c in self.curves(d, metric).items()
+            }
+            for d in self.datasets
+        }
+
+    def penalty_matrix(self, alpha=0.05, metric="accuracy", include_initial=False):
+        """Penalty matrix summed over datasets (max value = number of datasets).
+
+        Round 0 (the initial set, shared by all strategies of a seed) is left
+        out unless ``include_initial``. See :func:`penalty_matrix`.
+        """
+        start = 0 if include_initial else 1
+        total = None
+        for d in self.datasets:
+            curves = {s: c[:, start:] for s, c in self.curves(d, metric).items()}
+            P, names = penalty_matrix(curves, alpha=alpha)
+            idx = [self.strategies.index(n) for n in names]
+            full = np.zeros((len(self.strategies),) * 2)
+            full[np.ix_(idx, idx)] = P
+            total = full if total is None else total + full
+        return total, list(self.strategies)
+
+    def win_tie_loss(self, margin=0.005, metric="accuracy", include_initial=False):
+        """Win / tie / loss counts summed over datasets, see :func:`win_tie_loss`."""
+        start = 0 if include_initial else 1
+        k = len(self.strategies)
+        W, T, L = (np.zeros((k, k), dtype=int) for _ in range(3))
+        for d in self.datasets:
+            curves = {s: c[:, start:] for s, c in self.curves(d, metric).items()}
+            w, t, l, names = win_tie_loss(curves, margin=margin)
+            idx = np.ix_(*[[self.strategies.index(n) for n in names]] * 2)
+            W[idx] += w
+            T[idx] += t
+            L[idx] += l
+        return W, T, L, list(self.strategies)
+
+    def summary_rows(self, metric="accuracy", margin=0.005):
+        """One dict per (dataset, strategy): AUBC and F-acc mean/std, W/T/L."""
+        W, T, L, names = self.win_tie_loss(margin=margin, metric=metric)
+        wtl = {n: (W[i].sum(), T[i].sum(), L[i].sum()) for i, n in enumerate(names)}
+        rows = []
+        for d in self.datasets:
+            n_labels = self.n_labels(d)
+            for s, c in self.curves(d, metric).items():
+                a = aubc(n_labels, c)
+                f = final_accuracy(c)
+                rows.append(
+                    dict(
+                        dataset=d,
+                        strategy=s,
+                        n_seeds=c.shape[0],
+                        aubc_mean=float(np.mean(a)),
+                        aubc_std=float(np.std(a)),
+                        facc_mean=float(np.mean(f)),
+                        facc_std=float(np.std(f)),
+                        wins=int(wtl[s][0]),
+                        ties=int(wtl[s][1]),
+                        losses=int(wtl[s][2]),
+                    )
+                )
+        return rows
+
+    def summary(self, metric="accuracy", margin=0.005):
+        """A plain-text table: AUBC, F-acc (mean ± std over seeds) and the
+        win-tie-loss totals of each strategy (summed over datasets)."""
+        rows = self.summary_rows(metric=metric, margin=margin)
+        head = (
+            f"{'dataset':<14}{'strategy':<16}{'seeds':>5}  {'AUBC':>15}  "
+            f"{'F-acc':>15}  {'win-tie-loss':>13}"
+        )
+        lines = [f"{metric}: AUBC and F-acc mean ± std over seeds; W-T-L vs other "
+                 f"strategies over rounds (margin {margin:g})", head, "-" * len(head)]
+        for r in rows:
+            lines.append(
+                f"{r['dataset']:<14}{r['strategy']:<16}{r['n_seeds']:>5}  "
+                f"{r['aubc_mean']:>8.4f} ± {r['aubc_std']:.4f}  "
+                f"{r['facc_mean']:>8.4f} ± {r['facc_std']:.4f}  "
+                f"{r['wins']:>4}-{r['ties']}-{r['losses']}"
+            )
+        return "\n".join(lines)
+
+    def round_table(self, dataset=None, metric="accuracy"):
+        """A plain-text table of the mean score per round and strategy."""
+        dataset = self._dataset(dataset)
+        curves = self.curves(dataset, metric)
+        n_labels = self.n_labels(dataset)
+        names = list(curves)
+        width = max(12, *(len(n) + 2 for n in names))
+        lines = [f"{dataset}: mean {metric} over seeds per round",
+                 f"{'round':>5} {'labels':>7}" + "".join(f"{n:>{width}}" for n in names)]
+        for r, n in enumerate(n_labels):
+            lines.append(
+                f"{r:>5} {int(n):>7}"
+                + "".join(f"{curves[s][:, r].mean():>{width}.4f}" for s in names)
+            )
+        return "\n".join(lines)
+
+    def to_frame(self):
+        """All rounds of all runs as one long :class:`pandas.DataFrame`."""
+        import pandas as pd  # to_frame of each run raises a clear ImportError
+
+        return pd.concat([r.to_frame() for r in self.runs], ignore_index=True)
+
+    def plot(self, out_dir=None, dataset=None, metric="accuracy"):
+        """Learning curves, penalty matrix and class-distribution figures.
+
+        Returns ``{name: matplotlib Figure}``; with ``out_dir`` each is also
+        saved as ``<name>.png``. Requires matplotlib.
+        """
+        from ._plots import plot_results
+
+        return plot_results(self, out_dir=out_dir, dataset=dataset, metric=metric)
