@@ -6,13 +6,23 @@ first.
 """
 
 from ._alamp import Alamp, AlampDiv, MarginDiv, RandomDiv, alamp_score
+from ._badge import BADGE, badge_kmeanspp, gradient_sq_distances
+from ._cluster_margin import ClusterMargin
+from ._dbal import DBAL
+from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
 from ._random import RandomSampling
 from ._uncertainty import Entropy, LeastConfidence, Margin, VarRatio
 
 __all__ = [
     "Alamp",
     "AlampDiv",
+    "BADGE",
+    "ClusterMargin",
+    "CoreSet",
+    "DBAL",
     "Entropy",
+    "KCenterGreedy",
+    "KMeansSampling",
     "LeastConfidence",
     "Margin",
     "MarginDiv",
@@ -20,4 +30,8 @@ __all__ = [
     "RandomSampling",
     "VarRatio",
     "alamp_score",
+    "badge_kmeanspp",
+    "gradient_sq_distances",
+    "kcenter_greedy",
+    "nearest_to_centers",
 ]

@@ -1,5 +1,14 @@
 """Utilities: validation, per-class scores, selection helpers, contract checks."""
 
+from ._embedding import (
+    check_embedding_learner,
+    get_embedding,
+    get_linear_head,
+    gradient_embedding,
+    head_gradient_factors,
+    head_logits,
+    resolve_learner,
+)
 from ._scores import (
     chunked_predict,
     class_scores,
@@ -14,15 +23,22 @@ from ._validation import check_budget, check_pool, check_query_learner
 
 __all__ = [
     "check_budget",
+    "check_embedding_learner",
     "check_pool",
     "check_query_learner",
     "chunked_predict",
     "class_scores",
     "entropy",
+    "get_embedding",
+    "get_linear_head",
+    "gradient_embedding",
+    "head_gradient_factors",
+    "head_logits",
     "iter_pool_chunks",
     "margin",
     "pool_chunk_size",
     "reduce_class_scores",
+    "resolve_learner",
     "round_robin_by_group",
     "top_k",
 ]

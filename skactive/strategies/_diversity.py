@@ -1,0 +1,281 @@
+"""Representation-based strategies: k-means sampling and greedy k-center
+(CoreSet), in the learner's latent space."""
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import pairwise_distances, pairwise_distances_argmin_min
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..base import BaseQueryStrategy, QueryStrategyTags
+from ..utils._embedding import get_embedding
+
+__all__ = ["CoreSet", "KCenterGreedy", "KMeansSampling", "kcenter_greedy", "nearest_to_centers"]
+
+_METRICS = {"euclidean", "manhattan", "cosine", "l1", "l2", "cityblock", "chebyshev"}
+
+
+def kcenter_greedy(Z, k, Z_start=None, *, metric="euclidean"):
+    r"""Greedy k-center selection (Sener & Savarese 2018, Algorithm 1).
+
+    Repeatedly adds the point farthest from everything chosen so far
+    (:math:`u = \arg\max_{i} \min_{j \in s} \Delta(z_i, z_j)`), starting from the
+    centres ``Z_start`` (the labelled set). Only an ``O(n)`` vector of distances
+    to the nearest centre is kept; each pick updates it with the distances to
+    the new centre (one matrix-vector product for the euclidean metric), so the
+    cost is ``O(n d)`` per pick and no ``n x m`` matrix is ever stored.
+
+    Ties go to the smallest index. When every remaining point coincides with a
+    chosen one (duplicate points, fewer distinct points than ``k``), the
+    remaining picks are the unselected points in index order; a point is
+    never picked twice.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, d)
+        Candidate points.
+    k : int
+        Number of points to select, ``k <= n``.
+    Z_start : ndarray of shape (m, d), default=None
+        Initial centres; ``None`` or empty starts from the point of index 0.
+    metric : str, default="euclidean"
+        Any metric of :func:`sklearn.metrics.pairwise_distances`.
+
+    Returns
+    -------
+    selected : ndarray of shape (k,)
+        Indices in selection order.
+    pick_distances : ndarray of shape (k,)
+        Distance of each pick to its nearest centre when it was picked
+        (non-increasing).
+    min_distances : ndarray of shape (n,)
+        Final distance of every point to its nearest centre (0 for picks).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skactive.strategies import kcenter_greedy
+    >>> Z = np.array([[0.0], [1.0], [5.0], [9.0]])
+    >>> sel, d, _ = kcenter_greedy(Z, 2, Z_start=np.array([[0.0]]))
+    >>> sel, d
+    (array([3, 2]), array([9., 4.]))
+    """
+    Z = np.asarray(Z)
+    n = Z.shape[0]
+    fast = metric in ("euclidean", "l2")
+    if fast:
+        Z = Z.astype(np.float64, copy=False)
+        sq = np.einsum("ij,ij->i", Z, Z)
+    if Z_start is not None and len(Z_start):
+        _, min_d = pairwise_distances_argmin_min(Z, Z_start, metric=metric)
+        min_d = min_d.astype(np.float64)
+        if fast:
+            min_d **= 2
+    else:
+        min_d = np.full(n, np.inf)
+    selected = np.empty(k, dtype=np.intp)
+    pick_d = np.empty(k)
+    taken = np.zeros(n, dtype=bool)
+    for t in range(k):
+        i = int(np.argmax(min_d))
+        if taken[i] or min_d[i] <= 0:
+            i = int(np.flatnonzero(~taken)[0])
+        selected[t], pick_d[t], taken[i] = i, max(min_d[i], 0.0), True
+        if fast:
+            d = Z @ Z[i]
+            d *= -2.0
+            d += sq
+            d += sq[i]
+        else:
+            d = pairwise_distances(Z, Z[i : i + 1], metric=metric).ravel()
+        np.minimum(min_d, d, out=min_d)
+        min_d[i] = -1.0  # never picked again, even among duplicates
+    min_d[taken] = 0.0
+    np.maximum(min_d, 0.0, out=min_d)
+    if fast:
+        np.sqrt(min_d, out=min_d)
+        np.sqrt(pick_d, out=pick_d)
+    if np.isinf(pick_d[0]):  # no start: the first pick has no distance
+        pick_d[0] = pick_d[1] if k > 1 else 0.0
+    return selected, pick_d, min_d
+
+
+def nearest_to_centers(Z, labels, centers, random_state, k):
+    """One point per cluster, the closest to its centre; ``k`` indices in all.
+
+    Clusters are ordered by size (largest first, ties by the chosen index).
+    Empty clusters (duplicate points, fewer distinct points than clusters)
+    leave slots that are filled with unselected points drawn uniformly at
+    random from ``random_state``. Returns ``(indices, -distance to own centre)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skactive.strategies import nearest_to_centers
+    >>> Z = np.array([[0.0], [0.4], [1.0], [10.0]])
+    >>> idx, _ = nearest_to_centers(Z, np.array([0, 0, 0, 1]),
+    ...                             np.array([[0.5], [10.0]]), None, 2)
+    >>> idx
+    array([1, 3])
+    """
+    diff = Z - centers[labels]
+    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    order = np.lexsort((np.arange(len(dist)), dist, labels))
+    first = np.r_[True, labels[order][1:] != labels[order][:-1]]
+    chosen = order[first]
+    sizes = np.bincount(labels)[labels[chosen]]
+    chosen = chosen[np.lexsort((chosen, -sizes))][:k]
+    if chosen.shape[0] < k:
+        rest = np.setdiff1d(np.arange(len(dist)), chosen)
+        extra = check_random_state(random_state).choice(rest, size=k - chosen.shape[0], replace=False)
+        chosen = np.r_[chosen, extra]
+    return chosen.astype(np.intp), -dist
+
+
+class KMeansSampling(BaseQueryStrategy):
+    """k-means on the pool's latent features; the point nearest each centre.
+
+    Runs :class:`~sklearn.cluster.KMeans` with ``budget`` clusters on the pool
+    embedding (see :func:`~skactive.utils.get_embedding`) and selects, in each
+    cluster, the member closest to its centre, as in the DeepAL+ survey's
+    ``KMeansSampling`` baseline. Indices are ordered by cluster size, largest
+    first. Scores are ``-distance`` of each sample to the centre of its own
+    cluster (a per-cluster ranking, not a global one).
+
+    Duplicates: if the pool has fewer distinct points than ``budget``, some
+    clusters are empty; the missing picks are drawn uniformly at random from
+    the unselected points (never a duplicate index).
+
+    Parameters
+    ----------
+    space : {"embedding", "input"}, default="embedding"
+        Cluster the learner's embedding or the raw input.
+    n_init : int, default=1
+        k-means restarts.
+    max_iter : int, default=300
+        Lloyd iterations per run.
+    random_state : int, RandomState instance or None, default=None
+
+    References
+    ----------
+    X. Zhan et al. "A Comparative Survey of Deep Active Learning" (DeepAL+),
+    2022, section 2.2, "KMeans".
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skactive import ActiveLearner
+    >>> from skactive.datasets import load_letter
+    >>> from skactive.strategies import KMeansSampling
+    >>> X, y = load_letter(return_X_y=True)
+    >>> learner = ActiveLearner(make_pipeline(StandardScaler(), LogisticRegression()),
+    ...                         query_strategy=KMeansSampling(random_state=0))
+    >>> learner = learner.fit(X[:300], y[:300])
+    >>> learner.query(X[300:1300], budget=5).shape
+    (5,)
+    """
+
+    _parameter_constraints = {
+        "space": [StrOptions({"embedding", "input"})],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, space="embedding", n_init=1, max_iter=300, random_state=None):
+        self.space = space
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def __query_tags__(self):
+        return QueryStrategyTags(requires_embedding=True, stochastic=True)
+
+    def _query(self, X_pool, learner, budget, random_state):
+        Z = get_embedding(learner, X_pool, space=self.space)
+        km = KMeans(
+            n_clusters=budget,
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+            random_state=random_state,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            labels = km.fit_predict(Z)
+        return nearest_to_centers(Z, labels, km.cluster_centers_, random_state, budget)
+
+
+class KCenterGreedy(BaseQueryStrategy):
+    r"""Greedy k-center (CoreSet) in the learner's latent space.
+
+    Sener & Savarese (2018), Algorithm 1 (``k-Center-Greedy``): starting from
+    the labelled set, repeatedly select the pool sample farthest from its
+    nearest labelled-or-selected sample,
+    :math:`u = \arg\max_{i \in D_u} \min_{j \in D_l \cup s} \Delta(h(x_i), h(x_j))`
+    (DeepAL+ survey, section 2.2). Embeddings of the pool and of the labelled
+    set come from the current model (:func:`~skactive.utils.get_embedding`).
+    An ``O(n_pool)`` vector of nearest-centre distances is updated after each
+    pick (see :func:`kcenter_greedy`). The robust mixed-integer variant of the
+    paper is not implemented.
+
+    Deterministic (ties to the smallest index). Scores: for selected samples
+    the distance at which they were picked (non-increasing in the selection
+    order), for the others their final distance to the nearest centre. When
+    the pool has fewer distinct points than the budget, the points left after
+    the distinct ones are taken in index order.
+
+    Parameters
+    ----------
+    space : {"embedding", "input"}, default="embedding"
+    metric : str, default="euclidean"
+        ``"euclidean"`` (fast path), ``"manhattan"``, ``"cosine"``, ...
+
+    References
+    ----------
+    O. Sener, S. Savarese. "Active Learning for Convolutional Neural Networks:
+    A Core-Set Approach", ICLR 2018, Algorithm 1.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skactive import ActiveLearner
+    >>> from skactive.datasets import load_letter
+    >>> from skactive.strategies import CoreSet
+    >>> X, y = load_letter(return_X_y=True)
+    >>> learner = ActiveLearner(make_pipeline(StandardScaler(), LogisticRegression()),
+    ...                         query_strategy=CoreSet()).fit(X[:300], y[:300])
+    >>> learner.query(X[300:2300], budget=5).shape
+    (5,)
+    """
+
+    _parameter_constraints = {
+        "space": [StrOptions({"embedding", "input"})],
+        "metric": [StrOptions(_METRICS)],
+    }
+
+    def __init__(self, space="embedding", metric="euclidean"):
+        self.space = space
+        self.metric = metric
+
+    def __query_tags__(self):
+        return QueryStrategyTags(requires_embedding=True, requires_labeled_data=True)
+
+    def _query(self, X_pool, learner, budget, random_state):
+        Z = get_embedding(learner, X_pool, space=self.space)
+        Z_lab = get_embedding(learner, learner.X_labeled_, space=self.space)
+        selected, pick_d, min_d = kcenter_greedy(Z, budget, Z_lab, metric=self.metric)
+        scores = min_d
+        scores[selected] = pick_d
+        return selected, scores
+
+
+#: Alias: the greedy CoreSet of Sener & Savarese is :class:`KCenterGreedy`.
+CoreSet = KCenterGreedy
