@@ -20,7 +20,7 @@ def _estimator_has(attr):
     def check(self):
         if hasattr(self, "estimator_"):
             return hasattr(self.estimator_, attr)
-        return hasattr(self.estimator, attr)
+        return hasattr(self._make_estimator(), attr)
 
     return check
 

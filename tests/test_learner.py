@@ -72,6 +72,7 @@ def test_loop_inside_pipeline_and_grid_search(letter):
     assert np.unique(idx).size == 10
 
 
+@pytest.mark.filterwarnings("ignore:The least populated class:UserWarning")
 def test_grid_search_as_estimator(letter):
     """alamp paper: C chosen by cross-validation on the labelled set each round."""
     X, y, X_test, y_test = letter
