@@ -1,0 +1,39 @@
+"""Neural networks for active learning (the only skactive package importing torch).
+
+Needs the optional dependencies: ``pip install skactive[torch]`` (on CPU-only
+machines install ``torch`` first from its CPU wheel index, otherwise pip pulls
+a large CUDA build).
+
+- :class:`ActiveNeuralNetClassifier`: skorch classifier with the embedding /
+  head protocol (``embed``, ``head_logits``, ``linear_head``, ``head_gradient_factors``,
+  ``head_gradients``, ``embedding_gradients``, ``predict_proba_samples``).
+- Networks with an ``embed`` / ``head`` split: :class:`MLP`,
+  :class:`SmallCNN`, :class:`ResNet18`.
+- :class:`FrozenFeatures`: a frozen network as a scikit-learn transformer.
+- :func:`compare_transfer_finetune`: SVM on frozen features vs fine-tuning.
+"""
+
+try:
+    import skorch  # noqa: F401
+    import torch  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised without torch
+    raise ImportError(
+        "skactive.neural needs PyTorch and skorch, which are optional: install them "
+        "with `pip install skactive[torch]` (on a CPU-only machine, first "
+        "`pip install torch --index-url https://download.pytorch.org/whl/cpu`)."
+    ) from exc
+
+from ._callbacks import TrainAccuracyThreshold, torch_seed
+from ._classifier import ActiveNeuralNetClassifier
+from ._features import FrozenFeatures
+from ._modules import MLP, ResNet18, SmallCNN
+
+__all__ = [
+    "ActiveNeuralNetClassifier",
+    "FrozenFeatures",
+    "MLP",
+    "ResNet18",
+    "SmallCNN",
+    "TrainAccuracyThreshold",
+    "torch_seed",
+]
