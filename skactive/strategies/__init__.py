@@ -6,6 +6,7 @@ first.
 """
 
 from ._alamp import Alamp, AlampDiv, MarginDiv, RandomDiv, alamp_score
+from ._bayesian import BALD, EntropyDropout, LeastConfidenceDropout, MarginDropout, MeanSTD
 from ._badge import BADGE, badge_kmeanspp, gradient_sq_distances
 from ._cluster_margin import ClusterMargin
 from ._dbal import DBAL
@@ -17,15 +18,20 @@ __all__ = [
     "Alamp",
     "AlampDiv",
     "BADGE",
+    "BALD",
     "ClusterMargin",
     "CoreSet",
     "DBAL",
     "Entropy",
+    "EntropyDropout",
     "KCenterGreedy",
     "KMeansSampling",
     "LeastConfidence",
+    "LeastConfidenceDropout",
     "Margin",
     "MarginDiv",
+    "MarginDropout",
+    "MeanSTD",
     "RandomDiv",
     "RandomSampling",
     "VarRatio",

@@ -18,6 +18,7 @@ from ._scores import (
     pool_chunk_size,
     reduce_class_scores,
 )
+from ._samples import has_samples, predict_proba_samples, reduce_proba_samples
 from ._selection import round_robin_by_group, top_k
 from ._validation import check_budget, check_pool, check_query_learner
 
@@ -33,11 +34,14 @@ __all__ = [
     "get_linear_head",
     "gradient_embedding",
     "head_gradient_factors",
+    "has_samples",
     "head_logits",
     "iter_pool_chunks",
     "margin",
     "pool_chunk_size",
+    "predict_proba_samples",
     "reduce_class_scores",
+    "reduce_proba_samples",
     "resolve_learner",
     "round_robin_by_group",
     "top_k",
