@@ -239,7 +239,8 @@ def get_linear_head(learner):
     ).copy()
     if W.shape[0] == 1 and n_classes == 2:
         return np.vstack([-W / 2, W / 2]), np.r_[-b / 2, b / 2]
-    if W.shape[0] != n_classes:
+    one_vs_one = hasattr(final, "dual_coef_") and hasattr(final, "support_")
+    if W.shape[0] != n_classes or (one_vs_one and n_classes > 2):
         raise LearnerCapabilityError(
             f"{name} has coef_ of shape {W.shape}, which is not one row per class "
             f"({n_classes} classes): it is not a linear softmax-style head (e.g. "
