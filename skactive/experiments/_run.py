@@ -278,7 +278,8 @@ def run_experiments(
                 f"{X_pool.shape[0]} of dataset {name!r}."
             )
     fingerprints = {name: _fingerprint(*arrays) for name, arrays in data.items()}
-    study = dict(settings, estimator=repr(estimator), datasets=fingerprints)
+    study = dict(settings, estimator=repr(estimator), datasets=fingerprints,
+                 strategies=list(strategies))
 
     done, todo = [], []
     if results_dir is not None:
@@ -331,7 +332,10 @@ def run_experiments(
                     bar.update(1)
     if bar is not None:
         bar.close()
-    return ExperimentResults(done + new, settings=settings)
+    runs = sorted(done + new, key=lambda r: (list(data).index(r.meta["dataset"]),
+                                            list(strategies).index(r.meta["strategy"]),
+                                            r.meta["seed"]))
+    return ExperimentResults(runs, settings=settings)
 
 
 def _check_study(results_dir, study):
@@ -354,6 +358,8 @@ def _check_study(results_dir, study):
                 )
         merged = dict(old)
         merged["datasets"] = {**old.get("datasets", {}), **study["datasets"]}
+        merged["strategies"] = list(dict.fromkeys(old.get("strategies", [])
+                                                  + study["strategies"]))
     else:
         merged = study
     tmp = path.with_name(f".{_STUDY_FILE}.{os.getpid()}.tmp")
@@ -434,7 +440,11 @@ class ExperimentResults:
         if study.is_file():
             with open(study) as fh:
                 settings = json.load(fh)
-        return cls([SimulationResult.load(f) for f in files], settings=settings)
+        runs = [SimulationResult.load(f) for f in files]
+        order = {name: k for k, name in enumerate(settings.get("strategies", []))}
+        runs.sort(key=lambda r: (order.get(r.meta["strategy"], len(order)),
+                                 r.meta["strategy"], r.meta["dataset"], r.meta["seed"]))
+        return cls(runs, settings=settings)
 
     def _select(self, dataset, strategy=None):
         runs = [r for r in self.runs if r.meta["dataset"] == dataset]
