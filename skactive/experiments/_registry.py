@@ -28,8 +28,12 @@ _STRATEGY_CLASSES = {
     "cluster-margin": "ClusterMargin",
     "badge": "BADGE",
     "alfa-mix": "AlfaMix",
+    "dbal": "DBAL",
     "bald": "BALD",
     "mean-std": "MeanSTD",
+    "entropy-dropout": "EntropyDropout",
+    "margin-dropout": "MarginDropout",
+    "least-confidence-dropout": "LeastConfidenceDropout",
 }
 _CUSTOM_STRATEGIES = {}
 
