@@ -260,7 +260,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             X_pool, self, budget, return_scores=return_scores
         )
 
-    def teach(self, X, y, **fit_params):
+    def teach(self, X, y, *, X_pseudo=None, y_pseudo=None, **fit_params):
         """Add newly labelled samples and refit.
 
         The current model becomes ``previous_estimator_``.
@@ -269,8 +269,14 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_new, ...)
         y : array-like of shape (n_new,)
+        X_pseudo, y_pseudo : array-like of shape (n_pseudo, ...) and (n_pseudo,), default=None
+            Pseudo-labelled samples (e.g. from
+            :meth:`skactive.strategies.CEAL.pseudo_labels`): the new model is
+            trained on the labelled set plus these, but they are *not* added to
+            ``X_labeled_`` / ``y_labeled_`` and are forgotten at the next
+            ``teach``. Their labels must be in ``classes_``. May be empty.
         **fit_params : dict
-            Passed to ``estimator.fit``.
+            Passed to ``estimator.fit`` (rows: labelled set, then pseudo-labels).
 
         Returns
         -------
@@ -288,7 +294,16 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y_all = np.concatenate([self.y_labeled_, y])
         if self.classes is None:
             self.classes_ = np.unique(y_all)
-        new_estimator = self._fit_estimator(X_all, y_all, **fit_params)
+        X_fit, y_fit = X_all, y_all
+        if (X_pseudo is None) != (y_pseudo is None):
+            raise ValueError("X_pseudo and y_pseudo must be given together.")
+        if X_pseudo is not None and len(y_pseudo):
+            X_pseudo, y_pseudo = self._validate_Xy(X_pseudo, y_pseudo, reset=False)
+            unknown = np.setdiff1d(np.unique(y_pseudo), self.classes_)
+            if unknown.size:
+                raise ValueError(f"y_pseudo contains labels {unknown.tolist()} not in classes_.")
+            X_fit, y_fit = _concat(X_all, X_pseudo), np.concatenate([y_all, y_pseudo])
+        new_estimator = self._fit_estimator(X_fit, y_fit, **fit_params)
         self.previous_estimator_ = self.estimator_
         self.estimator_ = new_estimator
         self.X_labeled_, self.y_labeled_ = X_all, y_all

@@ -30,6 +30,7 @@ from skactive.neural import (  # noqa: E402
 )
 from skactive.strategies import (  # noqa: E402
     BALD,
+    CEAL,
     EntropyDropout,
     LeastConfidenceDropout,
     MarginDropout,
@@ -196,13 +197,31 @@ def test_active_learner_loop_and_warm_start(digits):
 
 
 @pytest.mark.parametrize(
-    "Strategy", [BALD, EntropyDropout, MarginDropout, LeastConfidenceDropout, MeanSTD]
+    "strategy",
+    [
+        BALD(n_samples=4),
+        EntropyDropout(n_samples=4),
+        MarginDropout(n_samples=4),
+        LeastConfidenceDropout(n_samples=4),
+        MeanSTD(n_samples=4),
+        CEAL(),
+    ],
+    ids=lambda s: type(s).__name__,
 )
-def test_strategies_contract_with_net(Strategy, digits):
+def test_strategies_contract_with_net(strategy, digits):
     X, y = digits
-    learner = ActiveLearner(make_net(max_epochs=2), Strategy(n_samples=4), random_state=0)
+    learner = ActiveLearner(make_net(max_epochs=2), strategy, random_state=0)
     learner.fit(X[:80], y[:80]).teach(X[80:100], y[80:100])
-    check_query_strategy(Strategy(n_samples=4), learner=learner, X_pool=X[100:400])
+    check_query_strategy(strategy, learner=learner, X_pool=X[100:400])
+
+
+def test_ceal_with_net(digits):
+    X, y = digits
+    learner = ActiveLearner(make_net(max_epochs=25), CEAL(delta=0.3), random_state=0)
+    learner.fit(X[:600], y[:600])
+    idx = learner.query(X[600:1200], budget=10)
+    p_idx, p_lab = learner.query_strategy_.pseudo_labels(X[600:1200], learner, exclude=idx)
+    assert len(p_idx) > 0 and np.mean(p_lab == y[600:1200][p_idx]) > 0.9
 
 
 def test_bald_with_net_prefers_uncertain(digits, fitted_net):

@@ -6,8 +6,10 @@ first.
 """
 
 from ._alamp import Alamp, AlampDiv, MarginDiv, RandomDiv, alamp_score
+from ._alfamix import AlfaMix
 from ._bayesian import BALD, EntropyDropout, LeastConfidenceDropout, MarginDropout, MeanSTD
 from ._badge import BADGE, badge_kmeanspp, gradient_sq_distances
+from ._ceal import CEAL
 from ._cluster_margin import ClusterMargin
 from ._dbal import DBAL
 from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
@@ -17,8 +19,10 @@ from ._uncertainty import Entropy, LeastConfidence, Margin, VarRatio
 __all__ = [
     "Alamp",
     "AlampDiv",
+    "AlfaMix",
     "BADGE",
     "BALD",
+    "CEAL",
     "ClusterMargin",
     "CoreSet",
     "DBAL",

@@ -1,0 +1,260 @@
+"""ALFA-Mix: hand-computed anchors, closed-form alpha, flips, epsilon growth, selection."""
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from skactive import ActiveLearner
+from skactive.exceptions import LearnerCapabilityError
+from skactive.strategies import AlfaMix
+from skactive.strategies._alfamix import (
+    _closed_form_alpha,
+    _epsilon_schedule,
+    _LinearHead,
+    _learn_alpha,
+    _resolve_head,
+)
+from skactive.utils.estimator_checks import check_query_strategy
+
+
+class FixedLinear(ClassifierMixin, BaseEstimator):
+    """Linear classifier with hand-set weights: logits = X @ W.T + b."""
+
+    def __init__(self, W=None, b=None):
+        self.W = W
+        self.b = b
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.n_features_in_ = np.asarray(X).shape[1]
+        self.coef_ = np.asarray(self.W, dtype=float)
+        self.intercept_ = np.asarray(self.b, dtype=float)
+        return self
+
+    def decision_function(self, X):
+        return np.asarray(X, dtype=float) @ self.coef_.T + self.intercept_
+
+    def predict(self, X):
+        return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+# Two classes in 2-D, logits (-x, x): class 1 iff x > 0. The gradient of the
+# cross-entropy at the predicted label points along -sign(x) e_1 (towards x=0),
+# so a closed-form mix of step s = eps * ||z* - z_u|| flips iff s > |x|.
+W2, B2 = [[-1.0, 0.0], [1.0, 0.0]], [0.0, 0.0]
+X_LAB = np.array([[-2.0, 0.0], [-4.0, 0.0], [2.0, 0.0], [2.0, 2.0]])
+Y_LAB = np.array([0, 0, 1, 1])  # anchors (-3, 0) and (2, 1)
+POOL = np.array(
+    [
+        [0.5, 0.0],  # A: |D0| = 3.5 -> s = .70 > .5 flips; |D1| = 1.80 -> .36 no  (eps .2)
+        [-0.4, 0.0],  # B: |D0| = 2.6, |D1| = 2.6 -> s = .52 > .4: both flip
+        [5.0, 0.0],  # C: far; flips with anchor 0 once 8 eps > 5 (eps = .8)
+        [-6.0, 1.0],  # D: far; flips with anchor 1 once 8 eps > 6 (eps = .8)
+        [0.2, 3.0],  # E: |D0| = 4.39, |D1| = 2.69 -> both flip at eps .2
+    ]
+)
+
+
+@pytest.fixture
+def learner():
+    return ActiveLearner(FixedLinear(W2, B2)).fit(X_LAB, Y_LAB)
+
+
+def test_anchors_and_flips_by_hand(learner):
+    s = AlfaMix(epsilon_scaling="none", random_state=0)
+    idx, scores = s.query(POOL, learner, budget=2, return_scores=True)
+    np.testing.assert_allclose(s.anchors_, [[-3.0, 0.0], [2.0, 1.0]])
+    # 3 candidates > budget 2 at the first epsilon: no growth
+    assert s.alpha_cap_ == pytest.approx(0.2)
+    np.testing.assert_array_equal(s.candidate_mask_, [True, True, False, False, True])
+    np.testing.assert_array_equal(scores, [1, 2, 0, 0, 2])
+    assert s.n_candidates_ == 3
+    assert set(idx) <= {0, 1, 4} and len(set(idx)) == 2
+
+
+def test_epsilon_grows_until_candidates_exceed_budget(learner):
+    s = AlfaMix(epsilon_scaling="none", random_state=0)
+    idx, scores = s.query(POOL, learner, budget=3, return_scores=True)
+    # 3 candidates is not more than 3: eps .4 adds anchor 1 for A, .6 nothing,
+    # .8 makes C and D flip (8 * .8 = 6.4 > 5 and > 6)
+    assert s.alpha_cap_ == pytest.approx(0.8)
+    np.testing.assert_array_equal(scores, [2, 2, 1, 1, 2])
+    assert s.candidate_mask_.all()
+    assert len(set(idx)) == 3
+
+
+def test_sqrt_dim_scaling_is_the_reference_default(learner):
+    # eps / sqrt(2) at .2: A .70/sqrt2 = .495 < .5 and B .52/sqrt2 = .368 < .4 no
+    # longer flip; E (.877 and .538, over sqrt 2, > .2) still does
+    s = AlfaMix(epsilon_max=0.2, random_state=0)
+    _, scores = s.query(POOL, learner, budget=1, return_scores=True)
+    np.testing.assert_array_equal(scores, [0, 0, 0, 0, 2])
+
+
+def test_closed_form_alpha_by_hand():
+    # A with anchor 0: g/|g| = (-1, 0), |D| = 3.5, eps = .2 -> alpha = (.2, 0),
+    # mix = .2 * (-3, 0) + .8 * (.5, 0) = (-.2, 0): the label flips.
+    z_u, anchor, grad = np.array([0.5, 0.0]), np.array([-3.0, 0.0]), np.array([-0.3, 0.0])
+    alpha = _closed_form_alpha(z_u, anchor, grad, 0.2)
+    np.testing.assert_allclose(alpha, [0.2, 0.0], atol=1e-8)
+    mix = alpha * anchor + (1 - alpha) * z_u
+    np.testing.assert_allclose(mix, [-0.2, 0.0], atol=1e-8)
+
+
+def test_closed_form_maximises_the_linearised_loss():
+    """Eq. 5 agrees with a direct optimisation of eq. 4 over mixes of that size."""
+    rng = np.random.RandomState(0)
+    z_u, anchor, grad = rng.normal(size=(3, 5))
+    eps = 0.3
+    alpha = _closed_form_alpha(z_u, anchor, grad, eps)
+    delta = anchor - z_u
+    radius = eps * np.linalg.norm(delta)
+    best = minimize(
+        lambda a: -(a * delta) @ grad,
+        x0=np.full(5, 0.01),
+        jac=lambda a: -delta * grad,
+        constraints=[{"type": "ineq", "fun": lambda a: radius**2 - np.sum((a * delta) ** 2)}],
+        method="SLSQP",
+    )
+    assert (alpha * delta) @ grad == pytest.approx(radius * np.linalg.norm(grad))
+    assert (alpha * delta) @ grad == pytest.approx(-best.fun, rel=1e-4)
+    np.testing.assert_allclose(alpha * delta, best.x * delta, atol=1e-3)
+
+
+def test_exact_linear_thresholds_match_direct_evaluation():
+    rng = np.random.RandomState(0)
+    head = _LinearHead(rng.normal(size=(3, 2)), rng.normal(size=3))
+    Z, anchors = rng.normal(size=(200, 2)), rng.normal(size=(3, 2))
+    s = AlfaMix(random_state=0)
+    for budget in (5, 150):
+        f_exact, e1 = s._flips(Z, head, anchors, 3, budget, None)
+        f_direct, e2 = s._flips(Z, head, anchors, 3, budget, None, exact_linear=False)
+        assert e1 == e2
+        np.testing.assert_array_equal(f_exact, f_direct)
+
+
+def test_fill_never_duplicates(learner):
+    # one fixed epsilon (paper's Algorithm 1): 3 candidates, 1 random fill-in
+    s = AlfaMix(epsilon_scaling="none", epsilon_max=0.2, random_state=0)
+    idx = s.query(POOL, learner, budget=4)
+    np.testing.assert_array_equal(idx[:3], [1, 4, 0])  # by score, ties by index
+    assert idx[3] in (2, 3) and len(set(idx)) == 4
+    assert len(set(s.query(POOL, learner, budget=5))) == 5
+
+
+def test_empty_candidate_set_falls_back_to_random(learner):
+    pool = np.array([[50.0, 0.0], [-50.0, 0.0], [40.0, 3.0]])
+    s = AlfaMix(epsilon_max=0.2, random_state=0)
+    idx, scores = s.query(pool, learner, budget=2, return_scores=True)
+    assert s.n_candidates_ == 0 and not scores.any() and len(set(idx)) == 2
+
+
+def test_duplicate_candidates_fill_from_candidates(learner):
+    # 6 identical candidates + 1 other: k-means finds 2 distinct clusters only
+    pool = np.vstack([np.tile([[0.1, 0.0]], (6, 1)), [[-0.1, 0.0]], [[50.0, 0.0]]])
+    s = AlfaMix(random_state=0)
+    idx = s.query(pool, learner, budget=4)
+    assert len(set(idx)) == 4 and 7 not in idx
+
+
+def test_learned_alpha_stays_in_box():
+    rng = np.random.RandomState(0)
+    head = _LinearHead(rng.normal(size=(3, 4)), rng.normal(size=3))
+    Z, anchors = rng.normal(size=(30, 4)), rng.normal(size=(3, 4))
+    y_hat = head.logits(Z).argmax(axis=1)
+    for eps in (0.05, 0.5):
+        flips, alpha = _learn_alpha(head, Z, y_hat, anchors, eps, n_iter=5, learning_rate=0.1,
+                                    l2_penalty=0.01, rng=np.random.RandomState(0))
+        assert alpha.shape == (30, 3, 4) and flips.shape == (30, 3)
+        assert alpha.min() >= 0.0 and alpha.max() <= eps
+    assert flips.any()
+
+
+def test_learned_flips_more_as_epsilon_grows(learner):
+    # with alpha in [0, eps]^D and eps = 1 the mix can reach the anchor itself
+    s = AlfaMix(alpha_opt="learned", random_state=0)
+    idx, scores = s.query(POOL, learner, budget=3, return_scores=True)
+    assert s.n_candidates_ > 3 and len(set(idx)) == 3
+    np.testing.assert_array_equal(s.candidate_mask_, scores > 0)
+
+
+@pytest.mark.parametrize("alpha_opt", ["closed_form", "learned"])
+def test_deterministic_and_on_letter(alpha_opt):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skactive.datasets import load_letter
+
+    X, y = load_letter(return_X_y=True)
+    est = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
+    learner = ActiveLearner(est, query_strategy=AlfaMix(alpha_opt=alpha_opt, random_state=3))
+    learner.fit(X[:200], y[:200])
+    pool = X[200:1200]
+    a = learner.query(pool, budget=20)
+    assert len(set(a)) == 20
+    np.testing.assert_array_equal(a, learner.query(pool, budget=20))
+    learner.teach(pool[a], y[200:1200][a])
+    assert learner.query(X[1200:1700], budget=20).shape == (20,)
+
+
+def test_missing_class_and_single_sample_per_class():
+    X = np.array([[-1.0, 0.0], [1.0, 0.0]])  # one labelled sample per class
+    est = FixedLinear(W2, B2)
+    learner = ActiveLearner(est, classes=[0, 1, 2]).fit(X, [0, 1])
+    s = AlfaMix(random_state=0).fit()
+    s.query(POOL, learner, budget=2)
+    np.testing.assert_allclose(s.anchors_, [[-1, 0], [1, 0], [0, 0]])  # + global mean
+    s.set_params(missing_anchor="skip").query(POOL, learner, budget=2)
+    np.testing.assert_allclose(s.anchors_, [[-1, 0], [1, 0]])
+
+
+def test_errors(learner):
+    with pytest.raises(LearnerCapabilityError, match="ActiveLearner"):
+        AlfaMix().query(POOL, learner.estimator_, budget=1)
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = ActiveLearner(DecisionTreeClassifier()).fit(X_LAB, Y_LAB)
+    with pytest.raises(LearnerCapabilityError, match="gradient"):
+        AlfaMix().query(POOL, tree, budget=1)
+    with pytest.raises(ValueError, match="alpha_opt"):
+        AlfaMix(alpha_opt="adam").query(POOL, learner, budget=1)
+
+
+def test_schedule():
+    assert _epsilon_schedule(0.2, 1.0) == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+    assert len(_epsilon_schedule(0.03125, 1.0)) == 32
+    assert _epsilon_schedule(0.3, 1.0)[-1] == 1.0
+    assert _epsilon_schedule(0.5, 0.2) == [0.2]
+
+
+def test_torch_head_matches_linear_head(learner):
+    torch = pytest.importorskip("torch")
+
+    class TorchHeadNet(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            self.n_features_in_ = 2
+            lin = torch.nn.Linear(2, 2)
+            with torch.no_grad():
+                lin.weight.copy_(torch.tensor(W2))
+                lin.bias.zero_()
+            self.module_ = torch.nn.Module()
+            self.module_.head = torch.nn.Sequential(lin)
+            return self
+
+        def predict(self, X):
+            return self.classes_[np.asarray(X)[:, 0] > 0]
+
+    net = ActiveLearner(TorchHeadNet()).fit(X_LAB, Y_LAB)
+    assert not _resolve_head(net).linear
+    for opt in ("closed_form", "learned"):
+        kw = dict(alpha_opt=opt, epsilon_scaling="none", random_state=0)
+        _, s_torch = AlfaMix(**kw).query(POOL, net, budget=3, return_scores=True)
+        _, s_np = AlfaMix(**kw).query(POOL, learner, budget=3, return_scores=True)
+        np.testing.assert_array_equal(s_torch, s_np)
+
+
+def test_contract():
+    check_query_strategy(AlfaMix(alpha_opt="learned"))
