@@ -8,7 +8,12 @@ from ._metrics import (
     penalty_matrix,
     win_tie_loss,
 )
-from ._plots import plot_class_distribution, plot_learning_curves, plot_penalty_matrix
+from ._plots import (
+    plot_class_distribution,
+    plot_learning_curves,
+    plot_penalty_matrix,
+    plot_queried_classes,
+)
 from ._registry import (
     available_estimators,
     available_strategies,
@@ -33,6 +38,7 @@ __all__ = [
     "plot_class_distribution",
     "plot_learning_curves",
     "plot_penalty_matrix",
+    "plot_queried_classes",
     "register_strategy",
     "run_experiments",
     "simulate",

@@ -4,10 +4,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ._metrics import aubc
+
 __all__ = [
     "plot_class_distribution",
     "plot_learning_curves",
     "plot_penalty_matrix",
+    "plot_queried_classes",
 ]
 
 
@@ -32,6 +35,9 @@ def _pyplot():
 
 def plot_learning_curves(n_labels, curves, *, ax=None, title=None, ylabel="accuracy"):
     """Mean learning curve per strategy with a ± one standard deviation band.
+
+    The legend gives each strategy's AUBC (mean ± std over seeds), as in
+    Figure 2 of the DeepAL+ survey.
 
     Parameters
     ----------
@@ -63,8 +69,10 @@ def plot_learning_curves(n_labels, curves, *, ax=None, title=None, ylabel="accur
     for k, (name, c) in enumerate(curves.items()):
         c = np.atleast_2d(np.asarray(c, dtype=float))
         mean, std = c.mean(axis=0), c.std(axis=0)
+        area = np.atleast_1d(aubc(x, c))
+        label = f"{name}: AUBC {area.mean():.3f} ± {area.std():.3f} (n={c.shape[0]})"
         line, = ax.plot(x, mean, marker=markers[k % len(markers)], markersize=4,
-                        linewidth=1.8, label=f"{name} (n={c.shape[0]})")
+                        linewidth=1.8, label=label)
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15,
                         linewidth=0)
     ax.set_xlabel("number of labelled samples")
@@ -110,6 +118,9 @@ def plot_penalty_matrix(P, names, *, ax=None, title=None):
     ax.set_ylabel("winner (row)")
     for i in range(k):
         for j in range(k):
+            if i == j:
+                ax.text(j, i, "—", ha="center", va="center", color="grey", fontsize=10)
+                continue
             color = "white" if P[i, j] > 0.6 * vmax else "black"
             ax.text(j, i, f"{P[i, j]:.2f}", ha="center", va="center", color=color,
                     fontsize=10)
@@ -186,6 +197,61 @@ def plot_class_distribution(n_labels, labeled_y, *, ax=None, title=None):
     return ax
 
 
+def plot_queried_classes(n_initial, labeled_y, *, ax=None, title=None):
+    """Heat map: how many queried samples each strategy took from each class.
+
+    Counts the labels acquired after the initial set (mean over seeds), one
+    row per strategy and one column per class: an even row means a
+    class-balanced selection (compare the alamp paper, Figure 4).
+
+    Parameters
+    ----------
+    n_initial : int
+        Size of the initial labelled set (its labels are not counted).
+    labeled_y : dict of {str: list of 1-d arrays}
+        Per strategy, one array per seed of labels in acquisition order.
+    ax : matplotlib Axes, default=None
+    title : str, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from skactive.experiments import plot_queried_classes
+    >>> ax = plot_queried_classes(1, {"a": [[0, 1, 1]], "b": [[1, 0, 0]]})
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['a', 'b']
+    """
+    plt = _pyplot()
+    names = list(labeled_y)
+    queried = {s: [np.asarray(y)[int(n_initial):] for y in labeled_y[s]] for s in names}
+    classes = np.unique(np.concatenate([np.concatenate(v) for v in queried.values()]))
+    M = np.array([
+        np.mean([[np.sum(y == c) for c in classes] for y in queried[s]], axis=0)
+        for s in names
+    ])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(14, 3 + 0.35 * len(classes)), 1.6 + 0.5 * len(names)),
+                             layout="constrained")
+    im = ax.imshow(M, cmap="viridis", aspect="auto")
+    ax.set_yticks(range(len(names)), names)
+    step = max(1, len(classes) // 30)
+    ax.set_xticks(range(0, len(classes), step), [str(c) for c in classes[::step]],
+                  fontsize=8)
+    ax.set_xlabel("class")
+    if len(classes) * len(names) <= 160:
+        for i in range(len(names)):
+            for j in range(len(classes)):
+                color = "black" if M[i, j] > 0.6 * M.max() else "white"
+                ax.text(j, i, f"{M[i, j]:.0f}", ha="center", va="center", fontsize=7,
+                        color=color)
+    ax.figure.colorbar(im, ax=ax, label="queried samples (mean over seeds)", shrink=0.9)
+    ax.set_title(title or "Classes of the queried samples", fontsize=11)
+    return ax
+
+
 def plot_results(results, out_dir=None, dataset=None, metric="accuracy"):
     """All figures of an :class:`ExperimentResults`; saved as PNG in ``out_dir``."""
     plt = _pyplot()
@@ -198,9 +264,15 @@ def plot_results(results, out_dir=None, dataset=None, metric="accuracy"):
                                   title=f"{d}: {metric} (mean ± std over seeds)")
         figures[f"{d}_learning_curves"] = ax.figure
         labeled = {s: [r.labeled_y for r in results._select(d, s)] for s in curves}
-        ax = plot_class_distribution(n_labels, labeled, title=f"{d}: class balance "
-                                     "of the labelled set (lower = more balanced)")
-        figures[f"{d}_class_distribution"] = ax.figure
+        fig, (ax1, ax2) = plt.subplots(
+            2, 1, figsize=(9, 8.5), layout="constrained",
+            gridspec_kw={"height_ratios": [3, 1 + 0.35 * len(labeled)]},
+        )
+        plot_class_distribution(n_labels, labeled, ax=ax1, title=f"{d}: class balance "
+                                "of the labelled set (lower = more balanced)")
+        plot_queried_classes(n_labels[0], labeled, ax=ax2, title=f"{d}: queried samples "
+                             f"per class (after the {int(n_labels[0])} initial ones)")
+        figures[f"{d}_class_distribution"] = fig
     if len(results.strategies) > 1:
         n_seeds = min(c.shape[0] for d in results.datasets
                       for c in results.curves(d, metric).values())
@@ -214,6 +286,6 @@ def plot_results(results, out_dir=None, dataset=None, metric="accuracy"):
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         for name, fig in figures.items():
-            fig.savefig(out / f"{name}.png", dpi=120)
+            fig.savefig(out / f"{name}.png", dpi=120, bbox_inches="tight", pad_inches=0.15)
             plt.close(fig)
     return figures
