@@ -36,6 +36,11 @@ class QueryStrategyTags:
         Needs gradients of the loss at the classification head (BADGE).
     requires_samples : bool
         Needs stochastic predictions (MC dropout or a committee).
+    requires_neural_net : bool
+        Needs a torch network learner (a skorch
+        :class:`~skactive.neural.ActiveNeuralNetClassifier`, possibly inside
+        an :class:`~skactive.ActiveLearner`): input gradients, layer access or
+        training hooks. The contract checks then use a small MLP learner.
     uses_previous_model : bool
         Reads ``previous_estimator_`` when available (alamp).
     stochastic : bool
@@ -54,6 +59,7 @@ class QueryStrategyTags:
     requires_embedding: bool = False
     requires_head_gradient: bool = False
     requires_samples: bool = False
+    requires_neural_net: bool = False
     uses_previous_model: bool = False
     stochastic: bool = False
 

@@ -1,5 +1,6 @@
 """Every public query strategy goes through the same contract checks."""
 
+import importlib.util
 import inspect
 
 import numpy as np
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 
 from skactive import strategies
-from skactive.base import BaseQueryStrategy
+from skactive.base import BaseQueryStrategy, get_query_tags
 from skactive.utils.estimator_checks import default_learner_and_pool, yield_query_checks
 
 
@@ -26,7 +27,13 @@ STRATEGIES = _public_strategies()
 _CACHE = {}
 
 
+def _needs_torch(cls):
+    return get_query_tags(cls()).requires_neural_net and importlib.util.find_spec("torch") is None
+
+
 def _learner_and_pool(cls):
+    if _needs_torch(cls):
+        pytest.skip(f"{cls.__name__} needs a torch network; torch is not installed")
     if cls not in _CACHE:
         _CACHE[cls] = default_learner_and_pool(cls())
     return _CACHE[cls]
@@ -34,6 +41,8 @@ def _learner_and_pool(cls):
 
 def _cases():
     for cls in STRATEGIES:
+        if _needs_torch(cls):
+            continue
         learner, X_pool, _ = _learner_and_pool(cls)
         for check, lrn, pool in yield_query_checks(cls(), learner, X_pool):
             yield pytest.param(cls, check, lrn, pool, id=f"{cls.__name__}-{check.__name__}")

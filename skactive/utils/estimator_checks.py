@@ -12,6 +12,7 @@ from functools import partial
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import get_tags
 
 from ..base import get_query_tags
 from ..exceptions import LearnerCapabilityError
@@ -28,7 +29,9 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
     ``make_pipeline(StandardScaler(), LogisticRegression())`` -- probabilities,
     decision values, a linear head on an embedding -- or a small
     ``RandomForestClassifier`` committee when the strategy needs stochastic
-    samples. It has been taught once, so ``previous_estimator_`` is set.
+    samples, or a small :class:`~skactive.neural.ActiveNeuralNetClassifier`
+    MLP (on standardised features; needs torch) when it needs a network. It has
+    been taught once, so ``previous_estimator_`` is set.
 
     Returns
     -------
@@ -58,7 +61,14 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
     keep = rng.permutation(keep)
     X, y = X[keep].astype(float), y[keep]
     tags = get_query_tags(strategy)
-    if tags.requires_samples:
+    if tags.requires_neural_net:
+        from ..neural import MLP, ActiveNeuralNetClassifier
+
+        X = StandardScaler().fit_transform(X).astype(np.float32)
+        estimator = ActiveNeuralNetClassifier(
+            MLP, module__dropout=0.2, max_epochs=5, random_state=random_state
+        )
+    elif tags.requires_samples:
         estimator = RandomForestClassifier(n_estimators=10, random_state=random_state)
     else:
         estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
@@ -144,10 +154,15 @@ def check_query_bad_budget(strategy, learner, X_pool):
 
 
 def check_query_bad_pool(strategy, learner, X_pool):
-    """Empty pools, NaN/inf and a wrong number of features raise ValueError."""
+    """Empty pools, NaN/inf and a wrong number of features raise ValueError.
+
+    NaN is accepted when the learner's tags say ``allow_nan`` (e.g. a random
+    forest, which handles missing values); infinity never is.
+    """
     s = clone(strategy)
     _expect_error(ValueError, "X_pool", partial(_query, s, learner, X_pool[:0], 1))
-    for bad in (np.nan, np.inf):
+    allow_nan = get_tags(learner).input_tags.allow_nan
+    for bad in (np.inf,) if allow_nan else (np.nan, np.inf):
         X_bad = X_pool.astype(float)
         X_bad[3, 0] = bad
         _expect_error(ValueError, "X_pool", partial(_query, s, learner, X_bad, 2))
