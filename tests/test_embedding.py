@@ -157,4 +157,5 @@ def test_protocol_methods_take_precedence(data):
     # inside a pipeline, the net receives the transformed input
     pipe = make_pipeline(StandardScaler().fit(X), "passthrough")
     pipe.steps[-1] = ("net", net)
-    np.testing.assert_allclose(get_embedding(pipe, X), StandardScaler().fit_transform(X)[:, :2] * 10)
+    expected = StandardScaler().fit_transform(X)[:, :2] * 10
+    np.testing.assert_allclose(get_embedding(pipe, X), expected)

@@ -10,7 +10,7 @@ from ..utils._scores import iter_pool_chunks, pool_chunk_size
 __all__ = ["BADGE", "badge_kmeanspp", "gradient_sq_distances"]
 
 
-def _row_sq_norms(M, chunk_size=65536):
+def _row_sq_norms(M, chunk_size=8192):
     out = np.empty(M.shape[0])
     for sl in iter_pool_chunks(M.shape[0], chunk_size):
         block = M[sl].astype(np.float64, copy=False)

@@ -131,7 +131,8 @@ def nearest_to_centers(Z, labels, centers, random_state, k):
     chosen = chosen[np.lexsort((chosen, -sizes))][:k]
     if chosen.shape[0] < k:
         rest = np.setdiff1d(np.arange(len(dist)), chosen)
-        extra = check_random_state(random_state).choice(rest, size=k - chosen.shape[0], replace=False)
+        rng = check_random_state(random_state)
+        extra = rng.choice(rest, size=k - chosen.shape[0], replace=False)
         chosen = np.r_[chosen, extra]
     return chosen.astype(np.intp), -dist
 
