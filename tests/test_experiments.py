@@ -5,7 +5,6 @@ import os
 import numpy as np
 import pytest
 from joblib import parallel_config
-from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
 from skactive import ActiveLearner
@@ -61,7 +60,7 @@ def test_simulate_curve(letter_small):
 
 
 def test_simulate_reproducible_and_does_not_mutate(letter_small):
-    learner = ActiveLearner(LogisticRegression(max_iter=200), RandomSampling())
+    learner = ActiveLearner(SVC(), RandomSampling())
     a = simulate(learner, *letter_small, random_state=3, **SETTINGS)
     b = simulate(learner, *letter_small, random_state=3, **SETTINGS)
     c = simulate(learner, *letter_small, random_state=4, **SETTINGS)
