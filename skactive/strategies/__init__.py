@@ -13,6 +13,7 @@ from ._ceal import CEAL
 from ._cluster_margin import ClusterMargin
 from ._dbal import DBAL
 from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
+from ._lada import LADA
 from ._random import RandomSampling
 from ._uncertainty import Entropy, LeastConfidence, Margin, VarRatio
 
@@ -30,6 +31,7 @@ __all__ = [
     "EntropyDropout",
     "KCenterGreedy",
     "KMeansSampling",
+    "LADA",
     "LeastConfidence",
     "LeastConfidenceDropout",
     "Margin",

@@ -1,0 +1,338 @@
+"""LADA (Kim et al. 2021): contract, eq. 15 by hand, policy gradients and
+training, variants, determinism, layer access, virtual-instance training."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from scipy.stats import entropy as sp_entropy  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.distributions import Beta  # noqa: E402
+
+from skactive import ActiveLearner  # noqa: E402
+from skactive.exceptions import LearnerCapabilityError  # noqa: E402
+from skactive.neural import (  # noqa: E402
+    MLP,
+    ActiveNeuralNetClassifier,
+    MixupPolicy,
+    ResNet18,
+    SmallCNN,
+    VirtualInstanceTraining,
+    forward_blocks,
+    lada_pair_scores,
+    module_blocks,
+    teach_with_virtual_instances,
+)
+from skactive.neural._lada import mixed_acquisition, train_mixup_policy  # noqa: E402
+from skactive.strategies import LADA  # noqa: E402
+from skactive.utils.estimator_checks import check_query_strategy  # noqa: E402
+
+FAST = dict(n_pairs=30, policy_epochs=2, policy_batch_size=30)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def learner(digits):
+    X, y = digits
+    net = ActiveNeuralNetClassifier(
+        MLP, module__hidden_units=32, module__dropout=0.2, max_epochs=15, lr=5e-3,
+        random_state=0,
+    )
+    return ActiveLearner(net, query_strategy=LADA(**FAST), random_state=0).fit(X[:300], y[:300])
+
+
+@pytest.fixture(scope="module")
+def pool(digits):
+    return digits[0][300:420]
+
+
+def _entropy(P):
+    return sp_entropy(P, axis=1)
+
+
+# ----------------------------------------------------------------- contract
+def test_contract(learner, pool):
+    check_query_strategy(LADA(**FAST), learner=learner, X_pool=pool)
+
+
+def test_non_torch_learner_raises(digits):
+    X, y = digits
+    lr = ActiveLearner(LogisticRegression(max_iter=200)).fit(X[:100], y[:100])
+    with pytest.raises(LearnerCapabilityError, match="torch network"):
+        LADA(**FAST).query(X[100:200], lr, budget=2)
+
+
+def test_torch_free_import():
+    import subprocess
+    import sys
+
+    code = "import sys, skactive.strategies as s; print(s.LADA().tau, 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "None False"
+
+
+# ------------------------------------------------------------- eq. 15 by hand
+def test_pair_scores_by_hand():
+    # blocks: Linear (known weights) -> identity head; mixing after block 1
+    lin = nn.Linear(2, 3)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+        lin.bias.zero_()
+    net = nn.Sequential(lin, nn.Identity())
+    X1 = np.array([[2.0, 0.0], [0.0, 0.0]])
+    X2 = np.array([[0.0, 3.0], [1.0, 1.0]])
+    lam = np.array([[0.5, 0.25], [0.1, 1.0]])  # N=2 draws per pair
+    total, parts = lada_pair_scores(net, X1, X2, layer=1, lam=lam)
+
+    def H(z):
+        z = np.asarray(z, dtype=float)
+        p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        return -(p * np.log(p)).sum()
+
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    h1, h2 = X1 @ W.T, X2 @ W.T
+    for i in range(2):
+        mixed = np.mean([H(lam[n, i] * h1[i] + (1 - lam[n, i]) * h2[i]) for n in range(2)])
+        expected = H(h1[i]) + H(h2[i]) + mixed
+        np.testing.assert_allclose(parts[:, i], [H(h1[i]), H(h2[i]), mixed], rtol=1e-5)
+        np.testing.assert_allclose(total[i], expected, rtol=1e-5)
+    # var_ratio: 1 - max p
+    _, vparts = lada_pair_scores(net, X1, X2, layer=1, lam=lam, acquisition="var_ratio")
+    p = np.exp(h1[0]) / np.exp(h1[0]).sum()
+    np.testing.assert_allclose(vparts[0, 0], 1 - p.max(), rtol=1e-5)
+
+
+def test_strategy_scores_follow_eq15(learner, pool):
+    s = LADA(random_state=0, **FAST)
+    idx, scores = s.query(pool, learner, budget=6, return_scores=True)
+    P = learner.predict_proba(pool)
+    H = _entropy(P)
+    pairs = s.pairs_
+    # first two terms: the members' own entropies; total = sum of the 3 terms
+    np.testing.assert_allclose(s.pair_scores_[:, 0], H[pairs[:, 0]], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(s.pair_scores_[:, 1], H[pairs[:, 1]], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(scores[pairs[:, 0]], s.pair_scores_.sum(axis=1), rtol=1e-5)
+    # pairs in decreasing score, both members selected and adjacent
+    assert np.all(np.diff(scores[pairs[:, 0]]) <= 1e-12)
+    assert set(idx.tolist()) == set(pairs.ravel().tolist())
+    assert np.nanmax(scores) == pytest.approx(scores[idx[0]])
+    # 2 * n_pairs scored, the rest NaN
+    assert np.isfinite(scores).sum() == 2 * FAST["n_pairs"]
+
+
+def test_var_ratio_acquisition(learner, pool):
+    s = LADA(acquisition="var_ratio", random_state=0, **FAST)
+    s.query(pool, learner, budget=4)
+    V = 1 - learner.predict_proba(pool).max(axis=1)
+    np.testing.assert_allclose(s.pair_scores_[:, 0], V[s.pairs_[:, 0]], rtol=1e-4, atol=1e-5)
+    assert np.all(s.pair_scores_[:, 2] <= 1.0)
+
+
+# ---------------------------------------------------------------- policy
+def test_rsample_gradient_reaches_policy(learner, pool):
+    module = learner.estimator_.module_.eval()
+    blocks = module_blocks(module)
+    x = torch.as_tensor(pool[:20])
+    h = forward_blocks(blocks, x, stop=1).detach()
+    before = [None if p.grad is None else p.grad.clone() for p in module.parameters()]
+    policy = MixupPolicy(h.shape[1:])
+    tau = policy(h[:10], h[10:])
+    assert torch.all(tau > 0) and torch.all(tau <= 1) and torch.isfinite(tau).all()
+    lam = Beta(tau, tau).rsample((5,))
+    loss = -mixed_acquisition(blocks, 1, h[:10], h[10:], lam).mean()
+    grads = torch.autograd.grad(loss, list(policy.parameters()))
+    assert all(torch.isfinite(g).all() for g in grads)
+    assert sum(float(g.abs().sum()) for g in grads) > 0
+    # the classifier's parameters collect no gradient
+    for b, p in zip(before, module.parameters()):
+        assert (b is None and p.grad is None) or torch.equal(b, p.grad)
+
+
+def test_conv_policy_positive_finite():
+    pi = MixupPolicy((3, 5, 5), tau_max=4.0)
+    tau = pi(torch.randn(6, 3, 5, 5), torch.randn(6, 3, 5, 5))
+    assert tau.shape == (6,) and torch.all(tau > 0) and torch.all(tau <= 4.0)
+    with pytest.raises(ValueError, match="conv policy"):
+        MixupPolicy((8,), kind="conv")
+
+
+def test_policy_training_raises_mixed_entropy(learner, pool):
+    module = learner.estimator_.module_.eval()
+    blocks = module_blocks(module)
+    x = torch.as_tensor(pool[:120])
+    with torch.no_grad():
+        h = forward_blocks(blocks, x, stop=1)
+    torch.manual_seed(0)
+    tau, history, policy = train_mixup_policy(
+        blocks, 1, h[:60], h[60:], epochs=15, lr=1e-2, batch_size=30, tau_max=20.0,
+        patience=0,
+    )
+    # the objective (minus the mean mixed entropy) goes down
+    assert np.mean(history[-3:]) < history[0] - 1e-3
+    assert torch.all(tau > 0) and torch.isfinite(tau).all() and torch.all(tau <= 20.0)
+
+
+def test_fixed_tau_variants(learner, pool):
+    s = LADA(tau=1.0, random_state=0, **FAST)
+    idx = s.query(pool, learner, budget=6)
+    assert s.policy_ is None and s.policy_loss_.size == 0
+    np.testing.assert_array_equal(s.tau_, np.ones(3))
+    m = LADA(augmentation="mixup", random_state=0, **FAST)
+    m.query(pool, learner, budget=4)
+    np.testing.assert_array_equal(m.tau_, [2.0, 2.0])
+    # info_mixup learns tau per pair
+    info = LADA(random_state=0, **FAST)
+    info.query(pool, learner, budget=6)
+    assert info.policy_ is not None and len(info.policy_loss_) >= 1
+    assert np.unique(info.tau_).size == 3
+    assert idx.shape == (6,)
+
+
+def test_odd_budget_no_duplicates(learner, pool):
+    s = LADA(random_state=1, **FAST)
+    idx, scores = s.query(pool, learner, budget=7, return_scores=True)
+    assert idx.shape == (7,) and np.unique(idx).size == 7
+    assert s.pairs_.shape == (3, 2) and s.tau_.shape == (3,)
+    assert set(s.pairs_.ravel()) == set(idx[:6].tolist())
+    # the 7th index belongs to the 4th best pair
+    assert scores[idx[6]] <= scores[idx[5]]
+    # budget larger than 2 * n_pairs: more pairs are drawn
+    idx = LADA(random_state=0, n_pairs=2, policy_epochs=1).query(pool, learner, budget=11)
+    assert np.unique(idx).size == 11
+    # the whole (odd) pool
+    idx = LADA(random_state=0, **FAST).query(pool[:21], learner, budget=21)
+    assert np.array_equal(np.sort(idx), np.arange(21))
+
+
+def test_determinism_and_global_rng(learner, pool):
+    torch.manual_seed(123)
+    np.random.seed(7)
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
+    a = LADA(random_state=3, **FAST)
+    b = LADA(random_state=3, **FAST)
+    ia, sa = a.query(pool, learner, budget=8, return_scores=True)
+    ib, sb = b.query(pool, learner, budget=8, return_scores=True)
+    np.testing.assert_array_equal(ia, ib)
+    np.testing.assert_array_equal(sa, sb)
+    np.testing.assert_array_equal(a.tau_, b.tau_)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    np.testing.assert_array_equal(np.random.get_state()[1], np_state)
+    ic = LADA(random_state=4, **FAST).query(pool, learner, budget=8)
+    assert not np.array_equal(ia, ic)
+
+
+def test_bad_params(learner, pool):
+    with pytest.raises(ValueError, match="acquisition"):
+        LADA(acquisition="bald").query(pool, learner, budget=2)
+    with pytest.raises(ValueError, match="mix_layers"):
+        LADA(mix_layers=5, **FAST).query(pool, learner, budget=2)
+
+
+def test_virtual_targets(learner, pool):
+    s = LADA(random_state=0, **FAST)
+    s.query(pool, learner, budget=4)
+    Y = s.virtual_targets([1, 2], [3, 2], classes=np.arange(10))
+    np.testing.assert_allclose(Y.sum(axis=1), 1.0)
+    np.testing.assert_allclose(Y[0, 1], s.lambda_[0])
+    np.testing.assert_allclose(Y[1, 2], 1.0)
+    assert s.virtual_X_.shape == (2, 32)  # mixed features at layer 1 of the MLP
+
+
+# ------------------------------------------------------------ layer access
+@pytest.mark.parametrize(
+    "module, x",
+    [
+        (MLP(n_features=6, n_classes=3, hidden_units=5, n_hidden_layers=2), torch.rand(4, 6)),
+        (SmallCNN(n_classes=3, input_size=8), torch.rand(4, 8, 8)),
+        (ResNet18(n_classes=3, width=4), torch.rand(2, 3, 8, 8)),
+        (nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2)), torch.rand(3, 4)),
+    ],
+)
+def test_module_blocks_compose_to_forward(module, x):
+    module.eval()
+    blocks = module_blocks(module)
+    with torch.no_grad():
+        torch.testing.assert_close(forward_blocks(blocks, x), module(x))
+
+
+def test_module_blocks_protocols():
+    class WithBlocks(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(3, 4), nn.Linear(4, 2)])
+
+    assert len(module_blocks(WithBlocks())) == 2
+
+    class EmbedHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin, self.head = nn.Linear(3, 4), nn.Linear(4, 2)
+
+        def embed(self, x):
+            return torch.relu(self.lin(x))
+
+        def forward(self, x):
+            return self.head(self.embed(x))
+
+    m = EmbedHead()
+    x = torch.rand(2, 3)
+    torch.testing.assert_close(forward_blocks(module_blocks(m), x), m(x))
+    with pytest.raises(TypeError, match="blocks"):
+        module_blocks(nn.Linear(2, 2))
+
+
+# --------------------------------------------------- virtual-instance training
+def test_virtual_instance_training_loop(digits):
+    X, y = digits
+    net = ActiveNeuralNetClassifier(
+        MLP, module__hidden_units=32, max_epochs=4, random_state=0,
+        callbacks=[("lada_virtual", VirtualInstanceTraining())],
+    )
+    learner = ActiveLearner(net, LADA(random_state=0, **FAST)).fit(X[:100], y[:100])
+    assert "virtual_loss" not in learner.estimator_.history[-1]  # off until pairs are set
+    X_pool, y_pool = X[100:400], y[100:400]
+    for _ in range(2):
+        idx = learner.query(X_pool, budget=6)
+        teach_with_virtual_instances(learner, X_pool, idx, y_pool[idx])
+        hist = learner.estimator_.history
+        assert len(hist[:, "virtual_loss"]) == 4 and np.isfinite(hist[-1, "virtual_loss"])
+        keep = np.setdiff1d(np.arange(len(X_pool)), idx)
+        X_pool, y_pool = X_pool[keep], y_pool[keep]
+    # switched off again after the teach
+    cb = dict(learner.estimator.callbacks)["lada_virtual"]
+    assert cb.X1 is None
+    assert learner.X_labeled_.shape[0] == 112
+    # a net without the callback
+    plain = ActiveLearner(ActiveNeuralNetClassifier(MLP, max_epochs=1), LADA(**FAST))
+    plain.fit(X[:100], y[:100])
+    idx = plain.query(X[100:300], budget=2)
+    with pytest.raises(ValueError, match="lada_virtual"):
+        teach_with_virtual_instances(plain, X[100:300], idx, y[100:300][idx])
+
+
+# ------------------------------------------------------------------ InfoSTN
+def test_info_stn(learner, pool, digits):
+    s = LADA(augmentation="stn", random_state=0, n_pairs=40, policy_epochs=2)
+    idx, scores = s.query(pool, learner, budget=5, return_scores=True)
+    assert np.unique(idx).size == 5 and np.isfinite(scores).sum() == 80
+    assert np.all(np.diff(scores[idx]) <= 0)
+    assert s.virtual_X_.shape == (5, 64)  # transformed flat 8x8 images
+    # images in (n, H, W) through a CNN
+    X, y = digits
+    Ximg = X.reshape(-1, 8, 8)
+    cnn = ActiveNeuralNetClassifier(SmallCNN, module__input_size=8, max_epochs=2, random_state=0)
+    cnn.fit(Ximg[:150], y[:150])
+    idx = LADA(augmentation="stn", random_state=0, n_pairs=20, policy_epochs=1).query(
+        Ximg[150:250], cnn, budget=3
+    )
+    assert np.unique(idx).size == 3
