@@ -203,8 +203,11 @@ def test_run_experiments_resume(tmp_path, data, monkeypatch):
     files = sorted((tmp_path / "runs").glob("*.npz"))
     assert len(files) == 4
     assert not [f for f in (tmp_path / "runs").iterdir() if "tmp" in f.name]
-    # simulate a study killed after 3 runs: one file is missing
+    # simulate a study killed after 3 runs, while saving the 4th: one file is
+    # missing and a temporary file of a dead process is left behind
     os.remove(tmp_path / "runs" / "letter__margin__seed1.npz")
+    stale = tmp_path / "runs" / ".letter__margin__seed1.999999999.tmp.npz"
+    stale.write_bytes(b"half-written")
     calls = []
     real = run_module.simulate
 
@@ -215,6 +218,7 @@ def test_run_experiments_resume(tmp_path, data, monkeypatch):
     monkeypatch.setattr(run_module, "simulate", counting)
     second = run_experiments(data, "random,margin", "svc", **kw)
     assert calls == ["margin1"]  # nothing else recomputed
+    assert not stale.exists()
     for s in ("random", "margin"):
         np.testing.assert_array_equal(first.curves()[s], second.curves()[s])
     # a new strategy adds runs to the same study

@@ -122,6 +122,28 @@ def _fingerprint(X_pool, y_pool, X_test, y_test):
     return h.hexdigest()[:16]
 
 
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _remove_stale_tmp(folder):
+    """Remove temporary files left by a study killed while saving a run."""
+    for f in Path(folder).glob(".*.tmp.npz"):
+        parts = f.name.split(".")
+        pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+        if pid is None or not _pid_alive(pid):
+            try:
+                f.unlink()
+            except OSError:
+                pass
+
+
 def _one_run(learner, data, meta, settings, path):
     X_pool, y_pool, X_test, y_test = data
     result = simulate(
@@ -285,6 +307,7 @@ def run_experiments(
     if results_dir is not None:
         results_dir = Path(results_dir)
         (results_dir / _RUNS_DIR).mkdir(parents=True, exist_ok=True)
+        _remove_stale_tmp(results_dir / _RUNS_DIR)
         _check_study(results_dir, study)
     for dname in data:
         for sname, strategy in strategies.items():
