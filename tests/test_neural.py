@@ -303,3 +303,22 @@ def test_import_guard_without_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "guarded" in out.stdout, out.stderr
+
+
+def test_pretrained_net_fine_tunes_a_copy(digits):
+    from skactive.neural import PretrainedNet
+
+    X, y = digits
+    torch.manual_seed(0)
+    backbone = MLP(n_features=64, n_classes=5, hidden_units=32)
+    w = backbone.features[1].weight.detach().clone()
+    net = ActiveNeuralNetClassifier(
+        PretrainedNet, module__backbone=backbone, max_epochs=3, random_state=0
+    ).fit(X[:200], y[:200])
+    assert backbone.features[1].weight.equal(w)  # the original is untouched
+    assert not net.module_.backbone.features[1].weight.equal(w)  # the copy was trained
+    assert net.embed(X[:4]).shape == (4, 32) and net.predict_proba(X[:4]).shape == (4, 10)
+    frozen = ActiveNeuralNetClassifier(
+        PretrainedNet, module__backbone=backbone, module__freeze=True, max_epochs=2
+    ).fit(X[:200], y[:200])
+    assert frozen.module_.backbone.features[1].weight.equal(w)

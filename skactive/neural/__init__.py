@@ -26,24 +26,18 @@ except ImportError as exc:  # pragma: no cover - exercised without torch
 from ._callbacks import TrainAccuracyThreshold, torch_seed
 from ._classifier import ActiveNeuralNetClassifier
 from ._features import FrozenFeatures
-from ._lada import MixupPolicy, SpatialTransformer, lada_pair_scores
-from ._layers import forward_blocks, module_blocks
 from ._modules import MLP, ResNet18, SmallCNN
-from ._virtual import VirtualInstanceTraining, teach_with_virtual_instances
+from ._transfer import PretrainedNet, TransferComparison, compare_transfer_finetune
 
 __all__ = [
     "ActiveNeuralNetClassifier",
     "FrozenFeatures",
     "MLP",
-    "MixupPolicy",
+    "PretrainedNet",
     "ResNet18",
     "SmallCNN",
-    "SpatialTransformer",
     "TrainAccuracyThreshold",
-    "VirtualInstanceTraining",
-    "forward_blocks",
-    "lada_pair_scores",
-    "module_blocks",
-    "teach_with_virtual_instances",
+    "TransferComparison",
+    "compare_transfer_finetune",
     "torch_seed",
 ]

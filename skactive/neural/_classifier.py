@@ -217,7 +217,9 @@ class ActiveNeuralNetClassifier(NeuralNetClassifier):
         pos = np.clip(np.searchsorted(sorted_classes, y), 0, len(classes) - 1)
         if not np.array_equal(sorted_classes[pos], y):
             unknown = np.setdiff1d(y, classes)
-            raise ValueError(f"y contains labels {unknown.tolist()} not in classes {classes.tolist()}.")
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} not in classes {classes.tolist()}."
+            )
         return order[pos].astype(np.int64)
 
     def _prepare_fit(self, X, y, reset):
@@ -352,7 +354,10 @@ class ActiveNeuralNetClassifier(NeuralNetClassifier):
         """
         last = self._last_linear(self._module())
         W = last.weight.detach().cpu().numpy().copy()
-        b = np.zeros(W.shape[0], np.float32) if last.bias is None else last.bias.detach().cpu().numpy().copy()
+        if last.bias is None:
+            b = np.zeros(W.shape[0], np.float32)
+        else:
+            b = last.bias.detach().cpu().numpy().copy()
         return W, b
 
     def head_gradients(self, X):
