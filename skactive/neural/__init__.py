@@ -26,18 +26,28 @@ except ImportError as exc:  # pragma: no cover - exercised without torch
 from ._callbacks import TrainAccuracyThreshold, torch_seed
 from ._classifier import ActiveNeuralNetClassifier
 from ._features import FrozenFeatures
+from ._lada import MixupPolicy, SpatialTransformer, lada_pair_scores
+from ._layers import forward_blocks, module_blocks
 from ._modules import MLP, ResNet18, SmallCNN
 from ._transfer import PretrainedNet, TransferComparison, compare_transfer_finetune
+from ._virtual import VirtualInstanceTraining, teach_with_virtual_instances
 
 __all__ = [
     "ActiveNeuralNetClassifier",
     "FrozenFeatures",
     "MLP",
     "PretrainedNet",
+    "MixupPolicy",
     "ResNet18",
     "SmallCNN",
+    "SpatialTransformer",
     "TrainAccuracyThreshold",
     "TransferComparison",
     "compare_transfer_finetune",
+    "VirtualInstanceTraining",
+    "forward_blocks",
+    "lada_pair_scores",
+    "module_blocks",
+    "teach_with_virtual_instances",
     "torch_seed",
 ]
