@@ -300,3 +300,26 @@ def test_plots_written(tmp_path, data):
                             "penalty_matrix"}
     for name in figures:
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+def test_optional_dependencies_have_clear_errors(monkeypatch, data):
+    import sys
+
+    from skactive.experiments import plot_learning_curves
+
+    res = simulate(ActiveLearner(SVC(), Margin()), *data["letter"], random_state=0,
+                   **SETTINGS)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"skactive\[plot\]"):
+        plot_learning_curves([1, 2], {"a": [[0.1, 0.2]]})
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "pandas", None)
+        with pytest.raises(ImportError, match=r"pandas"):
+            res.to_frame()
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with pytest.raises(ImportError, match=r"tqdm"):
+        run_experiments(data, "random", "svc", seeds=1, progress=True, **SETTINGS)
+    # "auto" silently goes without a bar
+    run_experiments(data, "random", "svc", seeds=1, progress="auto", **SETTINGS)

@@ -28,14 +28,21 @@ from ._classifier import ActiveNeuralNetClassifier
 from ._features import FrozenFeatures
 from ._lada import MixupPolicy, SpatialTransformer, lada_pair_scores
 from ._layers import forward_blocks, module_blocks
+from ._lpl import LossNet, LossPredictionNet, loss_prediction_loss
 from ._modules import MLP, ResNet18, SmallCNN
 from ._transfer import PretrainedNet, TransferComparison, compare_transfer_finetune
+from ._vaal import ConvVAE, MLPVAE, VAALDiscriminator, train_vaal, vaal_scores, vae_loss
 from ._virtual import VirtualInstanceTraining, teach_with_virtual_instances
+from ._waal import WAALCritic, WAALNet, gradient_penalty, waal_train_step
 
 __all__ = [
     "ActiveNeuralNetClassifier",
+    "ConvVAE",
     "FrozenFeatures",
+    "LossNet",
+    "LossPredictionNet",
     "MLP",
+    "MLPVAE",
     "PretrainedNet",
     "MixupPolicy",
     "ResNet18",
@@ -43,11 +50,20 @@ __all__ = [
     "SpatialTransformer",
     "TrainAccuracyThreshold",
     "TransferComparison",
+    "VAALDiscriminator",
+    "WAALCritic",
+    "WAALNet",
     "compare_transfer_finetune",
     "VirtualInstanceTraining",
     "forward_blocks",
+    "gradient_penalty",
     "lada_pair_scores",
+    "loss_prediction_loss",
     "module_blocks",
     "teach_with_virtual_instances",
     "torch_seed",
+    "train_vaal",
+    "vaal_scores",
+    "vae_loss",
+    "waal_train_step",
 ]

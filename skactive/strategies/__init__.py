@@ -14,8 +14,11 @@ from ._cluster_margin import ClusterMargin
 from ._dbal import DBAL
 from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
 from ._lada import LADA
+from ._lpl import LPL, LearningLoss
 from ._random import RandomSampling
 from ._uncertainty import Entropy, LeastConfidence, Margin, VarRatio
+from ._vaal import VAAL
+from ._waal import WAAL, waal_score
 
 __all__ = [
     "Alamp",
@@ -32,6 +35,8 @@ __all__ = [
     "KCenterGreedy",
     "KMeansSampling",
     "LADA",
+    "LPL",
+    "LearningLoss",
     "LeastConfidence",
     "LeastConfidenceDropout",
     "Margin",
@@ -40,10 +45,13 @@ __all__ = [
     "MeanSTD",
     "RandomDiv",
     "RandomSampling",
+    "VAAL",
     "VarRatio",
+    "WAAL",
     "alamp_score",
     "badge_kmeanspp",
     "gradient_sq_distances",
     "kcenter_greedy",
     "nearest_to_centers",
+    "waal_score",
 ]
