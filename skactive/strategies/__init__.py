@@ -5,12 +5,15 @@ Every strategy follows :class:`skactive.base.BaseQueryStrategy`:
 first.
 """
 
+from ._adversarial import AdversarialBIM, AdversarialDeepFool
 from ._alamp import Alamp, AlampDiv, MarginDiv, RandomDiv, alamp_score
 from ._alfamix import AlfaMix
 from ._bayesian import BALD, EntropyDropout, LeastConfidenceDropout, MarginDropout, MeanSTD
 from ._badge import BADGE, badge_kmeanspp, gradient_sq_distances
 from ._ceal import CEAL
+from ._cdal import CDAL, contextual_kcenter_greedy, symmetric_kl
 from ._cluster_margin import ClusterMargin
+from ._coregcn import CoreGCN
 from ._dbal import DBAL
 from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
 from ._lada import LADA
@@ -21,13 +24,17 @@ from ._vaal import VAAL
 from ._waal import WAAL, waal_score
 
 __all__ = [
+    "AdversarialBIM",
+    "AdversarialDeepFool",
     "Alamp",
     "AlampDiv",
     "AlfaMix",
     "BADGE",
     "BALD",
+    "CDAL",
     "CEAL",
     "ClusterMargin",
+    "CoreGCN",
     "CoreSet",
     "DBAL",
     "Entropy",
@@ -50,8 +57,10 @@ __all__ = [
     "WAAL",
     "alamp_score",
     "badge_kmeanspp",
+    "contextual_kcenter_greedy",
     "gradient_sq_distances",
     "kcenter_greedy",
     "nearest_to_centers",
+    "symmetric_kl",
     "waal_score",
 ]
