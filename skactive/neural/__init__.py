@@ -1,8 +1,8 @@
 """Neural networks for active learning (the only skactive package importing torch).
 
 Needs the optional dependencies: ``pip install skactive[torch]`` (on CPU-only
-machines install ``torch`` first from its CPU wheel index, otherwise pip pulls
-a large CUDA build).
+machines pin ``torch`` first, e.g. ``pip install torch==2.13.0``, otherwise pip
+pulls a large CUDA build).
 
 - :class:`ActiveNeuralNetClassifier`: skorch classifier with the embedding /
   head protocol (``embed``, ``head_logits``, ``linear_head``, ``head_gradient_factors``,
@@ -19,8 +19,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised without torch
     raise ImportError(
         "skactive.neural needs PyTorch and skorch, which are optional: install them "
-        "with `pip install skactive[torch]` (on a CPU-only machine, first "
-        "`pip install torch --index-url https://download.pytorch.org/whl/cpu`)."
+        "with `pip install skactive[torch]` (on a CPU-only machine, pin torch first, "
+        "e.g. `pip install torch==2.13.0`, so pip does not pull a large CUDA build)."
     ) from exc
 
 from ._callbacks import TrainAccuracyThreshold, torch_seed
