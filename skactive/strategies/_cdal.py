@@ -64,8 +64,8 @@ def contextual_kcenter_greedy(P, k, P_start=None, *, eps=1e-8, chunk_size=None):
     index order, first pick of index 0 without ``P_start``), which cannot be
     reused here: its fast path is Euclidean and its generic path would call
     a Python metric once per pair. Here the distance to a new centre ``c`` is
-    ``0.5 * (s + s_c - P @ log p_c - log(P) @ p_c)``: two matrix-vector
-    products, ``O(n K)`` per pick. Distances to the start set are computed in
+    ``0.5 * (s + s_c - P @ log p_c - log(P) @ p_c)``: one matrix-vector
+    product with ``[P, log P]``, ``O(n K)`` per pick. Distances to the start set are computed in
     chunks of ``chunk_size`` pool rows, so no ``n x m`` matrix is stored.
 
     Parameters
@@ -98,14 +98,22 @@ def contextual_kcenter_greedy(P, k, P_start=None, *, eps=1e-8, chunk_size=None):
     """
     P, L, s = _context(P, eps)
     n = P.shape[0]
+    # d(., c) = s/2 + s_c/2 - [P, L] @ [log p_c, p_c] / 2: one matrix product
+    PL = np.hstack([P, L])
+    PL *= 0.5
+    half_s = 0.5 * s
     if P_start is not None and len(P_start):
         Ps, Ls, ss = _context(P_start, eps)
+        Q = np.hstack([Ls, Ps])
+        half_ss = 0.5 * ss
         if chunk_size is None:
-            chunk_size = pool_chunk_size(n, row_bytes=8 * 3 * Ps.shape[0])
+            chunk_size = pool_chunk_size(n, row_bytes=8 * 2 * Ps.shape[0])
         min_d = np.empty(n)
         for sl in iter_pool_chunks(n, chunk_size):
-            D = s[sl, None] + ss[None, :] - P[sl] @ Ls.T - L[sl] @ Ps.T
-            min_d[sl] = 0.5 * D.min(axis=1)
+            D = PL[sl] @ Q.T
+            np.subtract(half_ss[None, :], D, out=D)
+            min_d[sl] = D.min(axis=1)
+            min_d[sl] += half_s[sl]
         np.maximum(min_d, 0.0, out=min_d)
     else:
         min_d = np.full(n, np.inf)
@@ -117,10 +125,9 @@ def contextual_kcenter_greedy(P, k, P_start=None, *, eps=1e-8, chunk_size=None):
         if taken[i] or min_d[i] <= 0:
             i = int(np.flatnonzero(~taken)[0])
         selected[t], pick_d[t], taken[i] = i, max(min_d[i], 0.0), True
-        d = P @ L[i]
-        d += L @ P[i]
-        np.subtract(s + s[i], d, out=d)
-        d *= 0.5
+        d = PL @ np.concatenate([L[i], P[i]])
+        np.subtract(half_s, d, out=d)
+        d += half_s[i]
         np.minimum(min_d, d, out=min_d)
         min_d[i] = -1.0
     min_d[taken] = 0.0
