@@ -66,17 +66,22 @@ def test_killed_study_resumes_without_recomputing(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "skactive", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     runs = out / "runs"
+
+    def finished_runs():  # pathlib's "*" also matches the hidden temporary files
+        return {f.name: f.stat().st_mtime_ns for f in runs.glob("*.npz")
+                if not f.name.startswith(".")}
+
     deadline = time.time() + 60
     while time.time() < deadline and proc.poll() is None:
-        if runs.is_dir() and len(list(runs.glob("*.npz"))) >= 2:
+        if runs.is_dir() and len(finished_runs()) >= 2:
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    finished = {f.name: f.stat().st_mtime_ns for f in runs.glob("*.npz")}
+    finished = finished_runs()
     assert finished, "no run finished before the kill"
     assert main(args) == 0
-    after = {f.name: f.stat().st_mtime_ns for f in runs.glob("*.npz")}
+    after = finished_runs()
     assert len(after) == 10
     for name, mtime in finished.items():
         assert after[name] == mtime  # not recomputed
