@@ -41,6 +41,9 @@ class QueryStrategyTags:
         :class:`~skactive.neural.ActiveNeuralNetClassifier`, possibly inside
         an :class:`~skactive.ActiveLearner`): input gradients, layer access or
         training hooks. The contract checks then use a small MLP learner.
+    requires_torch : bool
+        Needs PyTorch installed (it trains an auxiliary network, e.g. a VAE or
+        a GCN), whatever the learner.
     uses_previous_model : bool
         Reads ``previous_estimator_`` when available (alamp).
     stochastic : bool
@@ -60,6 +63,7 @@ class QueryStrategyTags:
     requires_head_gradient: bool = False
     requires_samples: bool = False
     requires_neural_net: bool = False
+    requires_torch: bool = False
     uses_previous_model: bool = False
     stochastic: bool = False
 

@@ -7,11 +7,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.base import clone
 
 from skactive import strategies
 from skactive.base import BaseQueryStrategy, get_query_tags
-from skactive.utils.estimator_checks import default_learner_and_pool, yield_query_checks
+from skactive.utils.estimator_checks import (
+    contract_instance,
+    default_learner_and_pool,
+    yield_query_checks,
+)
 
 
 def _public_strategies():
@@ -28,14 +31,16 @@ _CACHE = {}
 
 
 def _needs_torch(cls):
-    return get_query_tags(cls()).requires_neural_net and importlib.util.find_spec("torch") is None
+    tags = get_query_tags(cls())
+    needs = tags.requires_neural_net or tags.requires_torch
+    return needs and importlib.util.find_spec("torch") is None
 
 
 def _learner_and_pool(cls):
     if _needs_torch(cls):
         pytest.skip(f"{cls.__name__} needs a torch network; torch is not installed")
     if cls not in _CACHE:
-        _CACHE[cls] = default_learner_and_pool(cls())
+        _CACHE[cls] = default_learner_and_pool(contract_instance(cls))
     return _CACHE[cls]
 
 
@@ -44,7 +49,7 @@ def _cases():
         if _needs_torch(cls):
             continue
         learner, X_pool, _ = _learner_and_pool(cls)
-        for check, lrn, pool in yield_query_checks(cls(), learner, X_pool):
+        for check, lrn, pool in yield_query_checks(contract_instance(cls), learner, X_pool):
             yield pytest.param(cls, check, lrn, pool, id=f"{cls.__name__}-{check.__name__}")
 
 
@@ -55,7 +60,7 @@ def test_strategies_are_found():
 
 @pytest.mark.parametrize("cls, check, learner, X_pool", list(_cases()))
 def test_query_contract(cls, check, learner, X_pool):
-    check(cls(), learner, X_pool)
+    check(contract_instance(cls), learner, X_pool)
 
 
 @pytest.mark.parametrize("cls", STRATEGIES, ids=lambda c: c.__name__)
@@ -74,7 +79,7 @@ def test_query_property_random_pools(cls, data):
         label="rows",
     )
     budget = data.draw(st.integers(1, n), label="budget")
-    strategy = clone(cls())
+    strategy = contract_instance(cls)
     if "random_state" in strategy.get_params():
         strategy.set_params(random_state=data.draw(st.integers(0, 2**31 - 1)))
     idx = strategy.query(X_pool[rows], learner, budget)

@@ -148,7 +148,10 @@ class CoreGCN(BaseQueryStrategy):
 
     def __query_tags__(self):
         return QueryStrategyTags(
-            requires_embedding=True, requires_labeled_data=True, stochastic=True
+            requires_embedding=True,
+            requires_labeled_data=True,
+            requires_torch=True,
+            stochastic=True,
         )
 
     def _query(self, X_pool, learner, budget, random_state):

@@ -6,6 +6,7 @@ torch is imported lazily (from :mod:`skactive.neural._lada`) inside
 
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
@@ -241,6 +242,9 @@ class LADA(BaseQueryStrategy):
                 "LADA needs PyTorch and skorch (pip install skactive[torch]) and a "
                 "torch network learner."
             ) from exc
+        if X_pool.shape[0] < 2 and self.augmentation != "stn":
+            # no pair can be formed: the only sample is the selection
+            return np.arange(budget), None
         params = self.get_params(deep=False)
         if params["augmentation"] == "mixup" and params["tau"] is None:
             params["tau"] = _REFERENCE_FIXED_TAU

@@ -116,7 +116,9 @@ class VAAL(BaseQueryStrategy):
         self.random_state = random_state
 
     def __query_tags__(self):
-        return QueryStrategyTags(requires_labeled_data=True, stochastic=True)
+        return QueryStrategyTags(
+            requires_labeled_data=True, requires_torch=True, stochastic=True
+        )
 
     def _query(self, X_pool, learner, budget, random_state):
         try:

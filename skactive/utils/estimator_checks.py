@@ -17,7 +17,56 @@ from sklearn.utils import get_tags
 from ..base import get_query_tags
 from ..exceptions import LearnerCapabilityError
 
-__all__ = ["check_query_strategy", "default_learner_and_pool", "yield_query_checks"]
+__all__ = [
+    "CONTRACT_PARAMS",
+    "check_query_strategy",
+    "contract_instance",
+    "default_learner_and_pool",
+    "yield_query_checks",
+]
+
+
+#: Parameters that keep each strategy's contract checks fast (fewer epochs,
+#: smaller auxiliary networks); used by ``tests/test_common.py``.
+CONTRACT_PARAMS = {
+    "CoreGCN": {"epochs": 20, "hidden_units": 32},
+    "LADA": {"n_pairs": 60, "policy_epochs": 2},
+    "VAAL": {"max_epochs": 1, "latent_dim": 8},
+}
+
+
+def contract_instance(cls):
+    """An instance of strategy class ``cls`` with :data:`CONTRACT_PARAMS` applied.
+
+    Examples
+    --------
+    >>> from skactive.strategies import Margin
+    >>> from skactive.utils.estimator_checks import contract_instance
+    >>> contract_instance(Margin)
+    Margin()
+    """
+    strategy = cls()
+    params = CONTRACT_PARAMS.get(cls.__name__, {})
+    return strategy.set_params(**{k: v for k, v in params.items() if k in strategy.get_params()})
+
+
+def _net_estimator(strategy, random_state):
+    """A small torch MLP learner fitting the strategy, and extra fit parameters
+    (as a function of the pool)."""
+    from .. import neural
+
+    name = type(strategy).__name__
+    common = dict(max_epochs=5, random_state=random_state)
+    if name in ("LPL", "LearningLoss"):
+        from ..neural._lpl import LossPredictionNet
+
+        return LossPredictionNet(neural.MLP, **common), lambda pool: {}
+    if name == "WAAL":
+        from ..neural._waal import WAALNet
+
+        return WAALNet(neural.MLP, **common), lambda pool: {"X_unlabeled": pool}
+    net = neural.ActiveNeuralNetClassifier(neural.MLP, module__dropout=0.2, **common)
+    return net, lambda pool: {}
 
 
 def default_learner_and_pool(strategy, n_pool=300, random_state=0):
@@ -30,8 +79,9 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
     decision values, a linear head on an embedding -- or a small
     ``RandomForestClassifier`` committee when the strategy needs stochastic
     samples, or a small :class:`~skactive.neural.ActiveNeuralNetClassifier`
-    MLP (on standardised features; needs torch) when it needs a network. It has
-    been taught once, so ``previous_estimator_`` is set.
+    MLP (on standardised features; needs torch) when it needs a network (the
+    loss-prediction or WAAL variant of the net for ``LPL`` and ``WAAL``). It
+    has been taught once, so ``previous_estimator_`` is set.
 
     Returns
     -------
@@ -61,19 +111,17 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
     keep = rng.permutation(keep)
     X, y = X[keep].astype(float), y[keep]
     tags = get_query_tags(strategy)
+    pool_params = lambda pool: {}  # noqa: E731
     if tags.requires_neural_net:
-        from ..neural import MLP, ActiveNeuralNetClassifier
-
         X = StandardScaler().fit_transform(X).astype(np.float32)
-        estimator = ActiveNeuralNetClassifier(
-            MLP, module__dropout=0.2, max_epochs=5, random_state=random_state
-        )
+        estimator, pool_params = _net_estimator(strategy, random_state)
     elif tags.requires_samples:
         estimator = RandomForestClassifier(n_estimators=10, random_state=random_state)
     else:
         estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
     learner = ActiveLearner(estimator, query_strategy=strategy, random_state=random_state)
-    learner.fit(X[:60], y[:60]).teach(X[60:80], y[60:80])
+    learner.fit(X[:60], y[:60], **pool_params(X[60:]))
+    learner.teach(X[60:80], y[60:80], **pool_params(X[80:]))
     return learner, X[80:], y[80:]
 
 
