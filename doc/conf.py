@@ -56,7 +56,7 @@ if os.environ.get("SKACTIVE_MATHJAX_PATH"):
 # -- autodoc / autosummary / numpydoc ----------------------------------------
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True}
 autodoc_typehints = "none"
 autoclass_content = "class"
 numpydoc_show_class_members = False
@@ -110,7 +110,9 @@ html_theme_options = {
     "secondary_sidebar_items": {
         "**": ["page-toc"],
         "user_guide/strategies": [],
-        "auto_examples/*": [],
+        "auto_examples/index": [],
+        # exact names: the theme refuses two wildcard patterns for one page
+        **{f"auto_examples/{p.stem}": [] for p in (HERE.parent / "examples").glob("plot_*.py")},
     },
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],

@@ -102,3 +102,14 @@ def test_public_modules_found():
 def test_paper_short(ref, expected):
     cls = type("S", (), {"__doc__": f"Summary.\n\nReferences\n----------\n{ref}\n"})
     assert skactive_docs.paper_short(cls) == expected
+
+
+def test_tags_table_describes_every_tag():
+    import dataclasses
+
+    from skactive.base import QueryStrategyTags
+
+    rst = skactive_docs.tags_table_rst()
+    for field in dataclasses.fields(QueryStrategyTags):
+        assert f"``{field.name}``" in rst
+    assert "(undocumented)" not in rst, "document every tag in QueryStrategyTags' Attributes"

@@ -32,6 +32,7 @@ TAG_LABELS = {
     "requires_head_gradient": "head gradients (linear or torch head)",
     "requires_samples": "MC samples (dropout net or committee)",
     "requires_neural_net": "a torch net (``ActiveNeuralNetClassifier``)",
+    "requires_torch": "PyTorch installed (trains an auxiliary network)",
     "uses_previous_model": "the previous model (``previous_estimator_``)",
 }
 # tags that do not describe a need of the learner
@@ -62,6 +63,8 @@ API_TITLES = {
     "skactive.exceptions": "Exceptions",
 }
 _SKIP_MODULES = {"skactive.__main__"}
+# base-class packages whose inherited members are left out of class pages
+_FOREIGN = {"sklearn", "skorch", "torch"}
 
 
 # ----------------------------------------------------------------- strategies
@@ -196,6 +199,34 @@ def strategy_table_rst(notes, kind="needs"):
     return "\n".join(lines) + "\n", missing
 
 
+def _numpydoc_section(obj, section):
+    """``{name: description}`` of a numpydoc parameter-like section."""
+    doc = inspect.cleandoc(obj.__doc__ or "")
+    match = re.search(rf"^{section}\n-+\n(.*?)(?:\n\S[^\n]*\n-+\n|\Z)", doc, re.S | re.M)
+    out, name = {}, None
+    for line in (match.group(1).splitlines() if match else []):
+        if line and not line[0].isspace():
+            name = line.split(":")[0].strip()
+            out[name] = ""
+        elif name and line.strip():
+            out[name] = (out[name] + " " + line.strip()).strip()
+    return out
+
+
+def tags_table_rst():
+    """The fields of :class:`~skactive.base.QueryStrategyTags` and their
+    meaning (from its ``Attributes`` section), as a reST list-table."""
+    from skactive.base import QueryStrategyTags
+
+    described = _numpydoc_section(QueryStrategyTags, "Attributes")
+    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 25 75", "",
+             "   * - Tag", "     - Meaning"]
+    for field in dataclasses.fields(QueryStrategyTags):
+        lines += [f"   * - ``{field.name}``",
+                  f"     - {_escape(described.get(field.name, '(undocumented)'))}"]
+    return "\n".join(lines) + "\n"
+
+
 def dependency_files():
     """Source files the strategy tables are generated from."""
     import skactive
@@ -261,12 +292,12 @@ def api_rst(skip_missing=False):
                 "   :no-index:", "", summary, "", ".. currentmodule:: " + modname, ""]
         classes = [n for n in names if inspect.isclass(getattr(module, n))]
         functions = [n for n in names if n not in classes]
-        for label, group, template in (("Classes", classes, "class.rst"),
-                                       ("Functions", functions, "function.rst")):
+        # stubs use _templates/autosummary/{class,function}.rst (by object type)
+        for label, group in (("Classes", classes), ("Functions", functions)):
             if not group:
                 continue
             out += [f".. rubric:: {label}", "", ".. autosummary::", "   :toctree: generated/",
-                    f"   :template: {template}", "   :nosignatures:", ""]
+                    "   :nosignatures:", ""]
             out += [f"   {n}" for n in group]
             out.append("")
     return "\n".join(out)
@@ -311,17 +342,40 @@ def setup(app):
             return node.children
 
     def skip_member(app, what, name, obj, skip, options):
-        # scikit-learn's metadata-routing setters (set_fit_request, ...) are
-        # generated per class; their docstrings refer to sklearn's own docs.
+        # Class pages show skactive's own and inherited skactive methods (e.g.
+        # ``query`` on every strategy), not those of scikit-learn / skorch /
+        # torch base classes (get_params, skorch's NeuralNet API...), whose
+        # docstrings refer to their own docs. That includes scikit-learn's
+        # metadata-routing setters (set_fit_request, ...) generated per class.
         if re.fullmatch(r"set_\w+_request", name):
+            return True
+        func = getattr(obj, "__func__", obj)
+        if isinstance(func, property):
+            func = func.fget
+        module = getattr(func, "__module__", None) or ""
+        if what == "class" and module.split(".")[0] in _FOREIGN:
             return True
         return None
 
+    class TagsTable(Directive):
+        has_content = False
+
+        def run(self):
+            env = self.state.document.settings.env
+            for path in dependency_files():
+                env.note_dependency(str(path))
+            node = nodes.container()
+            self.state.nested_parse(StringList(tags_table_rst().splitlines(), source="tags"),
+                                    self.content_offset, node)
+            return node.children
+
     app.add_directive("skactive-strategy-table", StrategyTable)
+    app.add_directive("skactive-tags-table", TagsTable)
     app.connect("autodoc-skip-member", skip_member, priority=100)
     # before Sphinx lists the source files and autosummary generates the stubs
     app.connect("config-inited", write_api)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
-__all__ = ["api_rst", "public_modules", "public_strategies", "strategy_table_rst"]
+__all__ = ["api_rst", "public_modules", "public_strategies", "strategy_table_rst",
+           "tags_table_rst"]
