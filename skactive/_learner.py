@@ -152,7 +152,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return LogisticRegression()
         return clone(self.estimator)
 
-    def _validate_Xy(self, X, y, reset):
+    def _validate_Xy(self, X, y, reset, check_targets=True):
         allow_nan = get_tags(self).input_tags.allow_nan
         X, y = validate_data(
             self,
@@ -164,7 +164,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             allow_nd=True,
             ensure_all_finite="allow-nan" if allow_nan else True,
         )
-        check_classification_targets(y)
+        if check_targets:
+            check_classification_targets(y)
         return X, y
 
     def _check_labels(self, y):
@@ -283,7 +284,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self : ActiveLearner
         """
         check_is_fitted(self)
-        X, y = self._validate_Xy(X, y, reset=False)
+        # targets are checked on the whole labelled set below: a small batch with
+        # many distinct labels would look like regression targets on its own
+        X, y = self._validate_Xy(X, y, reset=False, check_targets=False)
         if X.shape[1:] != self.X_labeled_.shape[1:]:
             raise ValueError(
                 f"X has shape {X.shape[1:]} per sample, but the labelled set has "
@@ -298,11 +301,14 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if (X_pseudo is None) != (y_pseudo is None):
             raise ValueError("X_pseudo and y_pseudo must be given together.")
         if X_pseudo is not None and len(y_pseudo):
-            X_pseudo, y_pseudo = self._validate_Xy(X_pseudo, y_pseudo, reset=False)
+            X_pseudo, y_pseudo = self._validate_Xy(
+                X_pseudo, y_pseudo, reset=False, check_targets=False
+            )
             unknown = np.setdiff1d(np.unique(y_pseudo), self.classes_)
             if unknown.size:
                 raise ValueError(f"y_pseudo contains labels {unknown.tolist()} not in classes_.")
             X_fit, y_fit = _concat(X_all, X_pseudo), np.concatenate([y_all, y_pseudo])
+        check_classification_targets(y_fit)
         new_estimator = self._fit_estimator(X_fit, y_fit, **fit_params)
         self.previous_estimator_ = self.estimator_
         self.estimator_ = new_estimator

@@ -2,7 +2,6 @@
 
 import json
 import time
-import warnings
 
 import numpy as np
 from sklearn.base import clone
@@ -351,13 +350,7 @@ def simulate(
             unlabeled[new] = False
             labeled.extend(new.tolist())
             tic = time.perf_counter()
-            with warnings.catch_warnings():
-                # a small batch with many classes looks like regression targets
-                # to sklearn's check_classification_targets; it is not
-                warnings.filterwarnings(
-                    "ignore", message="The number of unique classes", category=UserWarning
-                )
-                learner.teach(X_pool[new], y_pool[new])
+            learner.teach(X_pool[new], y_pool[new])
             fit_time = time.perf_counter() - tic
         acc, f1, bacc = _evaluate(learner, X_test, y_test)
         rows["n_labels"].append(len(labeled))
