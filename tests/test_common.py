@@ -63,14 +63,12 @@ def test_query_contract(cls, check, learner, X_pool):
     check(contract_instance(cls), learner, X_pool)
 
 
-@pytest.mark.parametrize("cls", STRATEGIES, ids=lambda c: c.__name__)
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(data=st.data())
-def test_query_property_random_pools(cls, data):
+def _trains_a_network(cls):
+    tags = get_query_tags(cls())
+    return tags.requires_neural_net or tags.requires_torch
+
+
+def _check_random_sub_pool(cls, data):
     """Any sub-pool and any valid budget: unique, in-range, best-first indices."""
     learner, X_pool, _ = _learner_and_pool(cls)
     n = data.draw(st.integers(1, X_pool.shape[0]), label="n_pool")
@@ -86,3 +84,25 @@ def test_query_property_random_pools(cls, data):
     assert idx.shape == (budget,)
     assert np.unique(idx).size == budget
     assert idx.min() >= 0 and idx.max() < n
+
+
+_SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in STRATEGIES if not _trains_a_network(c)], ids=lambda c: c.__name__
+)
+@settings(max_examples=15, **_SETTINGS)
+@given(data=st.data())
+def test_query_property_random_pools(cls, data):
+    _check_random_sub_pool(cls, data)
+
+
+# strategies that train a network inside query: fewer examples (time)
+@pytest.mark.parametrize(
+    "cls", [c for c in STRATEGIES if _trains_a_network(c)], ids=lambda c: c.__name__
+)
+@settings(max_examples=4, **_SETTINGS)
+@given(data=st.data())
+def test_query_property_random_pools_networks(cls, data):
+    _check_random_sub_pool(cls, data)
