@@ -34,6 +34,16 @@ _STRATEGY_CLASSES = {
     "entropy-dropout": "EntropyDropout",
     "margin-dropout": "MarginDropout",
     "least-confidence-dropout": "LeastConfidenceDropout",
+    "cdal": "CDAL",
+    "ceal": "CEAL",
+    "coregcn": "CoreGCN",
+    "vaal": "VAAL",
+    # these need a torch network learner (skactive.neural)
+    "bim": "AdversarialBIM",
+    "deepfool": "AdversarialDeepFool",
+    "lada": "LADA",
+    "lpl": "LPL",
+    "waal": "WAAL",
 }
 _CUSTOM_STRATEGIES = {}
 
