@@ -44,3 +44,20 @@ __all__ = [
     "simulate",
     "win_tie_loss",
 ]
+
+# The transfer-learning comparison (alamp paper, section 5.4) lives with the
+# networks in skactive.neural; it is reachable from here without importing
+# torch until it is used.
+_NEURAL = {"compare_transfer_finetune", "TransferComparison"}
+
+
+def __getattr__(name):
+    if name in _NEURAL:
+        from .. import neural
+
+        return getattr(neural, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _NEURAL)
