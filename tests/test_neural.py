@@ -1,10 +1,8 @@
 """skactive.neural: the skorch classifier, its protocol, the modules, FrozenFeatures."""
 
-import os
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,18 +34,16 @@ from skactive.strategies import (  # noqa: E402
     MarginDropout,
     MeanSTD,
 )
+from skactive.datasets import get_data_paths  # noqa: E402
 from skactive.utils.estimator_checks import check_query_strategy  # noqa: E402
 
 
 def shared_data_path(name):
-    """Path of a file of the shared benchmark data, or skip the test."""
-    root = os.environ.get("SKACTIVE_SHARED_DATA")
-    candidates = [Path(root)] if root else []
-    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "data")
-    for folder in candidates:
-        if (folder / name).exists():
+    """Path of a data file on skactive's search path, or skip the test."""
+    for folder in get_data_paths():
+        if (folder / name).is_file():
             return folder / name
-    pytest.skip(f"{name} not found (set SKACTIVE_SHARED_DATA to the shared data folder)")
+    pytest.skip(f"{name} not found on skactive.datasets.get_data_paths() (set SKACTIVE_DATA)")
 
 
 @pytest.fixture(scope="module")
