@@ -21,7 +21,8 @@ from ._registry import (
     get_strategy,
     register_strategy,
 )
-from ._run import ExperimentResults, run_experiments
+from ._results import ExperimentResults
+from ._run import run_experiments
 from ._simulate import SimulationResult, simulate
 
 __all__ = [

@@ -164,7 +164,7 @@ def _cmd_run(args, file):
 
 
 def _cmd_plot(args, file):
-    from ._run import ExperimentResults
+    from ._results import ExperimentResults
 
     results = ExperimentResults.load(args.results_dir)
     _report(results, args, args.results_dir, file)

@@ -1,5 +1,5 @@
 """Grids of simulated runs (datasets x strategies x seeds), in parallel and
-resumable, and the object that compares them."""
+resumable."""
 
 import hashlib
 import json
@@ -12,20 +12,11 @@ from joblib import Parallel, delayed, parallel_config
 from sklearn.base import clone
 
 from .._learner import ActiveLearner
-from ._metrics import (
-    aubc,
-    final_accuracy,
-    labels_to_target,
-    penalty_matrix,
-    win_tie_loss,
-)
 from ._registry import get_estimator, get_strategy
-from ._simulate import METRICS, SimulationResult, simulate
+from ._results import RUNS_DIR, STUDY_FILE, ExperimentResults
+from ._simulate import SimulationResult, simulate
 
-__all__ = ["ExperimentResults", "run_experiments"]
-
-_RUNS_DIR = "runs"
-_STUDY_FILE = "study.json"
+__all__ = ["run_experiments"]
 
 
 # ----------------------------------------------------------------- inputs
@@ -109,7 +100,7 @@ def _safe(name):
 
 
 def _run_path(results_dir, dataset, strategy, seed):
-    return Path(results_dir) / _RUNS_DIR / f"{_safe(dataset)}__{_safe(strategy)}__seed{seed}.npz"
+    return Path(results_dir) / RUNS_DIR / f"{_safe(dataset)}__{_safe(strategy)}__seed{seed}.npz"
 
 
 def _fingerprint(X_pool, y_pool, X_test, y_test):
@@ -306,8 +297,8 @@ def run_experiments(
     done, todo = [], []
     if results_dir is not None:
         results_dir = Path(results_dir)
-        (results_dir / _RUNS_DIR).mkdir(parents=True, exist_ok=True)
-        _remove_stale_tmp(results_dir / _RUNS_DIR)
+        (results_dir / RUNS_DIR).mkdir(parents=True, exist_ok=True)
+        _remove_stale_tmp(results_dir / RUNS_DIR)
         _check_study(results_dir, study)
     for dname in data:
         for sname, strategy in strategies.items():
@@ -362,7 +353,7 @@ def run_experiments(
 
 
 def _check_study(results_dir, study):
-    path = results_dir / _STUDY_FILE
+    path = results_dir / STUDY_FILE
     if path.is_file():
         with open(path) as fh:
             old = json.load(fh)
@@ -385,252 +376,10 @@ def _check_study(results_dir, study):
                                                   + study["strategies"]))
     else:
         merged = study
-    tmp = path.with_name(f".{_STUDY_FILE}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{STUDY_FILE}.{os.getpid()}.tmp")
     with open(tmp, "w") as fh:
         json.dump(merged, fh, indent=2, sort_keys=True)
     os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------- results
-class ExperimentResults:
-    """The runs of a study and the metrics that compare their strategies.
-
-    Parameters
-    ----------
-    runs : list of SimulationResult
-        Each with ``meta`` holding ``dataset``, ``strategy`` and ``seed``.
-    settings : dict, default=None
-
-    Attributes
-    ----------
-    runs : list of SimulationResult
-    datasets, strategies : list of str
-        In first-seen order.
-
-    Examples
-    --------
-    >>> from skactive.datasets import load_letter
-    >>> from skactive.experiments import run_experiments
-    >>> X, y = load_letter(return_X_y=True)
-    >>> res = run_experiments({"letter": (X[:1000], y[:1000], X[-500:], y[-500:])},
-    ...                       "random,margin", "svc", seeds=3, n_rounds=2,
-    ...                       budget=40, n_initial=100, progress=False)
-    >>> res.curves("letter")["margin"].shape  # (seeds, rounds + 1)
-    (3, 3)
-    >>> P, names = res.penalty_matrix()
-    >>> P.shape
-    (2, 2)
-    """
-
-    def __init__(self, runs, settings=None):
-        self.runs = list(runs)
-        if not self.runs:
-            raise ValueError("ExperimentResults needs at least one run.")
-        self.settings = dict(settings or {})
-        self.datasets = list(dict.fromkeys(r.meta["dataset"] for r in self.runs))
-        self.strategies = list(dict.fromkeys(r.meta["strategy"] for r in self.runs))
-
-    def __repr__(self):
-        return (
-            f"ExperimentResults(n_runs={len(self.runs)}, datasets={self.datasets}, "
-            f"strategies={self.strategies})"
-        )
-
-    @classmethod
-    def load(cls, results_dir):
-        """Read every run stored under ``results_dir``.
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> from skactive.datasets import load_letter
-        >>> from skactive.experiments import ExperimentResults, run_experiments
-        >>> X, y = load_letter(return_X_y=True)
-        >>> out = tempfile.mkdtemp()
-        >>> _ = run_experiments({"l": (X[:600], y[:600], X[-300:], y[-300:])},
-        ...                     "random", "svc", seeds=1, n_rounds=1, budget=20,
-        ...                     n_initial=100, results_dir=out, progress=False)
-        >>> len(ExperimentResults.load(out).runs)
-        1
-        """
-        folder = Path(results_dir) / _RUNS_DIR
-        files = sorted(folder.glob("*.npz")) if folder.is_dir() else []
-        files = [f for f in files if not f.name.startswith(".")]
-        if not files:
-            raise ValueError(f"No finished runs found in {folder}.")
-        settings = {}
-        study = Path(results_dir) / _STUDY_FILE
-        if study.is_file():
-            with open(study) as fh:
-                settings = json.load(fh)
-        runs = [SimulationResult.load(f) for f in files]
-        order = {name: k for k, name in enumerate(settings.get("strategies", []))}
-        runs.sort(key=lambda r: (order.get(r.meta["strategy"], len(order)),
-                                 r.meta["strategy"], r.meta["dataset"], r.meta["seed"]))
-        return cls(runs, settings=settings)
-
-    def _select(self, dataset, strategy=None):
-        runs = [r for r in self.runs if r.meta["dataset"] == dataset]
-        if strategy is not None:
-            runs = [r for r in runs if r.meta["strategy"] == strategy]
-        return sorted(runs, key=lambda r: r.meta["seed"])
-
-    def _dataset(self, dataset):
-        if dataset is None:
-            return self.datasets[0]
-        if dataset not in self.datasets:
-            raise ValueError(f"Unknown dataset {dataset!r}; have {self.datasets}.")
-        return dataset
-
-    def n_labels(self, dataset=None):
-        """Label counts of the rounds of ``dataset`` (default: the first)."""
-        return self._select(self._dataset(dataset))[0].n_labels
-
-    def curves(self, dataset=None, metric="accuracy"):
-        """``{strategy: array (n_seeds, n_rounds + 1)}`` for one dataset.
-
-        Only seeds finished by every strategy are kept (paired seeds).
-        """
-        if metric not in METRICS + ("query_time", "fit_time"):
-            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}.")
-        dataset = self._dataset(dataset)
-        by_strategy = {s: {r.meta["seed"]: r for r in self._select(dataset, s)}
-                       for s in self.strategies}
-        by_strategy = {s: runs for s, runs in by_strategy.items() if runs}
-        common = sorted(set.intersection(*(set(v) for v in by_strategy.values())))
-        return {
-            s: np.array([getattr(runs[k], metric) for k in common])
-            for s, runs in by_strategy.items()
-        }
-
-    def aubc(self, metric="accuracy"):
-        """``{dataset: {strategy: AUBC per seed (ndarray)}}``, see :func:`aubc`."""
-        return {
-            d: {s: aubc(self.n_labels(d), c) for s, c in self.curves(d, metric).items()}
-            for d in self.datasets
-        }
-
-    def final_accuracy(self, metric="accuracy"):
-        """``{dataset: {strategy: F-acc per seed}}``, see :func:`final_accuracy`."""
-        return {
-            d: {s: final_accuracy(c) for s, c in self.curves(d, metric).items()}
-            for d in self.datasets
-        }
-
-    def labels_to_target(self, target, metric="accuracy"):
-        """``{dataset: {strategy: labels}}`` for the mean curve over seeds."""
-        return {
-            d: {
-                s: labels_to_target(self.n_labels(d), c.mean(axis=0), target)
-                for s, c in self.curves(d, metric).items()
-            }
-            for d in self.datasets
-        }
-
-    def penalty_matrix(self, alpha=0.05, metric="accuracy", include_initial=False):
-        """Penalty matrix summed over datasets (max value = number of datasets).
-
-        Round 0 (the initial set, shared by all strategies of a seed) is left
-        out unless ``include_initial``. See :func:`penalty_matrix`.
-        """
-        start = 0 if include_initial else 1
-        total = None
-        for d in self.datasets:
-            curves = {s: c[:, start:] for s, c in self.curves(d, metric).items()}
-            P, names = penalty_matrix(curves, alpha=alpha)
-            idx = [self.strategies.index(n) for n in names]
-            full = np.zeros((len(self.strategies),) * 2)
-            full[np.ix_(idx, idx)] = P
-            total = full if total is None else total + full
-        return total, list(self.strategies)
-
-    def win_tie_loss(self, margin=0.005, metric="accuracy", include_initial=False):
-        """Win / tie / loss counts summed over datasets, see :func:`win_tie_loss`."""
-        start = 0 if include_initial else 1
-        k = len(self.strategies)
-        W, T, L = (np.zeros((k, k), dtype=int) for _ in range(3))
-        for d in self.datasets:
-            curves = {s: c[:, start:] for s, c in self.curves(d, metric).items()}
-            w, t, l, names = win_tie_loss(curves, margin=margin)
-            idx = np.ix_(*[[self.strategies.index(n) for n in names]] * 2)
-            W[idx] += w
-            T[idx] += t
-            L[idx] += l
-        return W, T, L, list(self.strategies)
-
-    def summary_rows(self, metric="accuracy", margin=0.005):
-        """One dict per (dataset, strategy): AUBC and F-acc mean/std, W/T/L."""
-        W, T, L, names = self.win_tie_loss(margin=margin, metric=metric)
-        wtl = {n: (W[i].sum(), T[i].sum(), L[i].sum()) for i, n in enumerate(names)}
-        rows = []
-        for d in self.datasets:
-            n_labels = self.n_labels(d)
-            for s, c in self.curves(d, metric).items():
-                a = aubc(n_labels, c)
-                f = final_accuracy(c)
-                rows.append(
-                    dict(
-                        dataset=d,
-                        strategy=s,
-                        n_seeds=c.shape[0],
-                        aubc_mean=float(np.mean(a)),
-                        aubc_std=float(np.std(a)),
-                        facc_mean=float(np.mean(f)),
-                        facc_std=float(np.std(f)),
-                        wins=int(wtl[s][0]),
-                        ties=int(wtl[s][1]),
-                        losses=int(wtl[s][2]),
-                    )
-                )
-        return rows
-
-    def summary(self, metric="accuracy", margin=0.005):
-        """A plain-text table: AUBC, F-acc (mean ± std over seeds) and the
-        win-tie-loss totals of each strategy (summed over datasets)."""
-        rows = self.summary_rows(metric=metric, margin=margin)
-        head = (
-            f"{'dataset':<14}{'strategy':<16}{'seeds':>5}  {'AUBC':>15}  "
-            f"{'F-acc':>15}  {'win-tie-loss':>13}"
-        )
-        lines = [f"{metric}: AUBC and F-acc mean ± std over seeds; W-T-L vs other "
-                 f"strategies over rounds (margin {margin:g})", head, "-" * len(head)]
-        for r in rows:
-            lines.append(
-                f"{r['dataset']:<14}{r['strategy']:<16}{r['n_seeds']:>5}  "
-                f"{r['aubc_mean']:>8.4f} ± {r['aubc_std']:.4f}  "
-                f"{r['facc_mean']:>8.4f} ± {r['facc_std']:.4f}  "
-                f"{r['wins']:>4}-{r['ties']}-{r['losses']}"
-            )
-        return "\n".join(lines)
-
-    def round_table(self, dataset=None, metric="accuracy"):
-        """A plain-text table of the mean score per round and strategy."""
-        dataset = self._dataset(dataset)
-        curves = self.curves(dataset, metric)
-        n_labels = self.n_labels(dataset)
-        names = list(curves)
-        width = max(12, *(len(n) + 2 for n in names))
-        lines = [f"{dataset}: mean {metric} over seeds per round",
-                 f"{'round':>5} {'labels':>7}" + "".join(f"{n:>{width}}" for n in names)]
-        for r, n in enumerate(n_labels):
-            lines.append(
-                f"{r:>5} {int(n):>7}"
-                + "".join(f"{curves[s][:, r].mean():>{width}.4f}" for s in names)
-            )
-        return "\n".join(lines)
-
-    def to_frame(self):
-        """All rounds of all runs as one long :class:`pandas.DataFrame`."""
-        import pandas as pd  # to_frame of each run raises a clear ImportError
-
-        return pd.concat([r.to_frame() for r in self.runs], ignore_index=True)
-
-    def plot(self, out_dir=None, dataset=None, metric="accuracy"):
-        """Learning curves, penalty matrix and class-distribution figures.
-
-        Returns ``{name: matplotlib Figure}``; with ``out_dir`` each is also
-        saved as ``<name>.png``. Requires matplotlib.
-        """
-        from ._plots import plot_results
-
-        return plot_results(self, out_dir=out_dir, dataset=dataset, metric=metric)
