@@ -49,6 +49,13 @@ def alamp_score(margin_previous, margin_current):
     return out
 
 
+def _diversified(scores, model, X_pool, budget):
+    """Algorithm 1: rank by ``scores`` (largest first), then round-robin over the
+    classes ``model`` predicts for the pool."""
+    order = np.argsort(-scores, kind="stable")
+    return round_robin_by_group(order, chunked_predict(model, X_pool), budget)
+
+
 def _margins(estimator, X, kind):
     values, _ = reduce_class_scores(estimator, X, margin, kind=kind)
     return values
@@ -138,9 +145,8 @@ class AlampDiv(Alamp):
 
     def _query(self, X_pool, learner, budget, random_state):
         scores, previous = self._alamp_scores(X_pool, learner)
-        groups = chunked_predict(previous if previous is not None else learner, X_pool)
-        order = np.argsort(-scores, kind="stable")
-        return round_robin_by_group(order, groups, budget), scores
+        model = previous if previous is not None else learner
+        return _diversified(scores, model, X_pool, budget), scores
 
 
 class MarginDiv(BaseQueryStrategy):
@@ -173,9 +179,7 @@ class MarginDiv(BaseQueryStrategy):
 
     def _query(self, X_pool, learner, budget, random_state):
         scores = -_margins(learner, X_pool, "auto")
-        order = np.argsort(-scores, kind="stable")
-        groups = chunked_predict(learner, X_pool)
-        return round_robin_by_group(order, groups, budget), scores
+        return _diversified(scores, learner, X_pool, budget), scores
 
 
 class RandomDiv(BaseQueryStrategy):
@@ -218,6 +222,4 @@ class RandomDiv(BaseQueryStrategy):
 
     def _query(self, X_pool, learner, budget, random_state):
         scores = random_state.random_sample(X_pool.shape[0])
-        order = np.argsort(-scores, kind="stable")
-        groups = chunked_predict(learner, X_pool)
-        return round_robin_by_group(order, groups, budget), scores
+        return _diversified(scores, learner, X_pool, budget), scores
