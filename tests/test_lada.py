@@ -31,6 +31,8 @@ from skactive.neural._lada import mixed_acquisition, train_mixup_policy  # noqa:
 from skactive.strategies import LADA  # noqa: E402
 from skactive.utils.estimator_checks import check_query_strategy  # noqa: E402
 
+from .test_neural import shared_data_path  # noqa: E402
+
 FAST = dict(n_pairs=30, policy_epochs=2, policy_batch_size=30)
 
 
@@ -318,6 +320,39 @@ def test_virtual_instance_training_loop(digits):
     idx = plain.query(X[100:300], budget=2)
     with pytest.raises(ValueError, match="lada_virtual"):
         teach_with_virtual_instances(plain, X[100:300], idx, y[100:300][idx])
+
+
+def test_virtual_instance_loop_on_mnist_cnn():
+    """The issue's "done when": ActiveLearner(net, LADA()) with virtual-instance
+    training on real 28x28 images through a CNN, mixing conv feature maps."""
+    d = np.load(shared_data_path("mnist.npz"))
+    X = (d["X_train"][:400] / 255.0).astype(np.float32)
+    y = d["y_train"][:400]
+    net = ActiveNeuralNetClassifier(
+        SmallCNN, max_epochs=10, batch_size=16, random_state=0,
+        callbacks=[("lada_virtual", VirtualInstanceTraining())],
+    )
+    strategy = LADA(n_pairs=40, policy_epochs=2, policy_batch_size=40, random_state=0)
+    learner = ActiveLearner(net, strategy, random_state=0).fit(X[:60], y[:60])
+    X_pool, y_pool = X[60:], y[60:]
+    layers = set()
+    for _ in range(2):
+        idx = learner.query(X_pool, budget=6)
+        assert np.unique(idx).size == 6
+        s = learner.query_strategy_
+        layers.add(s.mix_layer_)
+        # conv feature maps (C, H, W) of the first two hidden blocks are mixed
+        assert s.virtual_X_.shape[0] == 3 and s.virtual_X_.ndim == 4
+        assert np.all((s.tau_ > 0) & np.isfinite(s.tau_)) and len(s.policy_loss_) >= 1
+        teach_with_virtual_instances(learner, X_pool, idx, y_pool[idx])
+        hist = learner.estimator_.history
+        assert len(hist[:, "virtual_loss"]) == 10
+        assert np.all(np.isfinite(hist[:, "virtual_loss"]))
+        keep = np.setdiff1d(np.arange(len(X_pool)), idx)
+        X_pool, y_pool = X_pool[keep], y_pool[keep]
+    assert layers <= {1, 2}
+    assert learner.X_labeled_.shape == (72, 28, 28)
+    assert learner.score(X[300:], y[300:]) > 0.5
 
 
 # ------------------------------------------------------------------ InfoSTN
