@@ -122,6 +122,21 @@ def test_kmeans_one_point_per_blob_nearest_to_centre():
     assert scores.shape == (12,) and np.all(scores <= 0)
 
 
+def test_kmeans_minibatch_matches_lloyd_on_clear_clusters():
+    rng = np.random.RandomState(0)
+    centres = rng.uniform(-50, 50, size=(20, 2))
+    Z = np.repeat(centres, 50, axis=0) + 0.1 * rng.randn(1000, 2)
+    blob = np.repeat(np.arange(20), 50)
+    for algorithm in ("lloyd", "minibatch"):
+        s = KMeansSampling(algorithm=algorithm, random_state=0)
+        idx = s.query(Z, _fitted_identity(), 20)
+        assert len(set(idx)) == 20
+        # one sample per blob: every cluster was recovered
+        assert set(blob[idx]) == set(range(20)), algorithm
+    with pytest.raises(ValueError, match="algorithm"):
+        KMeansSampling(algorithm="elkan").query(Z, _fitted_identity(), 2)
+
+
 def test_kmeans_duplicates_give_unique_indices():
     Z = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0]]), 4, axis=0)
     idx = KMeansSampling(random_state=0).query(Z, _fitted_identity(), 5)

@@ -5,7 +5,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import pairwise_distances, pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
@@ -158,13 +158,21 @@ class KMeansSampling(BaseQueryStrategy):
     n_init : int, default=1
         k-means restarts.
     max_iter : int, default=300
-        Lloyd iterations per run.
+        Lloyd iterations per run (passes over the pool for ``"minibatch"``).
+    algorithm : {"lloyd", "minibatch"}, default="lloyd"
+        ``"lloyd"``: :class:`~sklearn.cluster.KMeans`, as in DeepAL+.
+        ``"minibatch"``: :class:`~sklearn.cluster.MiniBatchKMeans` with
+        batches of ``max(1024, 3 * budget)`` samples, much faster on large
+        pools and budgets (each Lloyd iteration costs ``n_pool * budget``
+        distances) for a slightly higher inertia; see
+        ``benchmarks/bench_diversity.py``.
     random_state : int, RandomState instance or None, default=None
 
     References
     ----------
     X. Zhan et al. "A Comparative Survey of Deep Active Learning" (DeepAL+),
     2022, section 2.2, "KMeans".
+    D. Sculley. "Web-scale k-means clustering", WWW 2010 (mini-batch k-means).
 
     Examples
     --------
@@ -186,13 +194,17 @@ class KMeansSampling(BaseQueryStrategy):
         "space": [StrOptions({"embedding", "input"})],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "algorithm": [StrOptions({"lloyd", "minibatch"})],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, space="embedding", n_init=1, max_iter=300, random_state=None):
+    def __init__(
+        self, space="embedding", n_init=1, max_iter=300, algorithm="lloyd", random_state=None
+    ):
         self.space = space
         self.n_init = n_init
         self.max_iter = max_iter
+        self.algorithm = algorithm
         self.random_state = random_state
 
     def __query_tags__(self):
@@ -200,12 +212,14 @@ class KMeansSampling(BaseQueryStrategy):
 
     def _query(self, X_pool, learner, budget, random_state):
         Z = get_embedding(learner, X_pool, space=self.space)
-        km = KMeans(
-            n_clusters=budget,
-            n_init=self.n_init,
-            max_iter=self.max_iter,
+        params = dict(
+            n_clusters=budget, n_init=self.n_init, max_iter=self.max_iter,
             random_state=random_state,
         )
+        if self.algorithm == "minibatch":
+            km = MiniBatchKMeans(batch_size=max(1024, 3 * budget), **params)
+        else:
+            km = KMeans(**params)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             labels = km.fit_predict(Z)
