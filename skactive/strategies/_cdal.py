@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..utils._scores import iter_pool_chunks, pool_chunk_size, reduce_class_scores
+from ._diversity import greedy_farthest_first
 
 __all__ = ["CDAL", "contextual_kcenter_greedy", "symmetric_kl"]
 
@@ -59,14 +60,15 @@ def contextual_kcenter_greedy(P, k, P_start=None, *, eps=1e-8, chunk_size=None):
     r"""Greedy k-center (Sener & Savarese 2018, Algorithm 1) under the symmetric
     KL distance :func:`symmetric_kl` (CDAL-CS, Agarwal et al. 2020, section 3.3).
 
-    Same conventions as :func:`~skactive.strategies.kcenter_greedy` (ties to
-    the smallest index, a point is never picked twice, duplicates filled in
-    index order, first pick of index 0 without ``P_start``), which cannot be
-    reused here: its fast path is Euclidean and its generic path would call
-    a Python metric once per pair. Here the distance to a new centre ``c`` is
-    ``0.5 * (s + s_c - P @ log p_c - log(P) @ p_c)``: one matrix-vector
-    product with ``[P, log P]``, ``O(n K)`` per pick. Distances to the start set are computed in
-    chunks of ``chunk_size`` pool rows, so no ``n x m`` matrix is stored.
+    The greedy loop and its conventions are those of
+    :func:`~skactive.strategies.kcenter_greedy` (ties to the smallest index, a
+    point is never picked twice, duplicates filled in index order, first pick
+    of index 0 without ``P_start``); only the distance differs. Its generic
+    metric path would call a Python metric once per pair; here the distance
+    to a new centre ``c`` is ``0.5 * (s + s_c - P @ log p_c - log(P) @ p_c)``:
+    one matrix-vector product with ``[P, log P]``, ``O(n K)`` per pick.
+    Distances to the start set are computed in chunks of ``chunk_size`` pool
+    rows, so no ``n x m`` matrix is stored.
 
     Parameters
     ----------
@@ -117,24 +119,14 @@ def contextual_kcenter_greedy(P, k, P_start=None, *, eps=1e-8, chunk_size=None):
         np.maximum(min_d, 0.0, out=min_d)
     else:
         min_d = np.full(n, np.inf)
-    selected = np.empty(k, dtype=np.intp)
-    pick_d = np.empty(k)
-    taken = np.zeros(n, dtype=bool)
-    for t in range(k):
-        i = int(np.argmax(min_d))
-        if taken[i] or min_d[i] <= 0:
-            i = int(np.flatnonzero(~taken)[0])
-        selected[t], pick_d[t], taken[i] = i, max(min_d[i], 0.0), True
+
+    def distance_to(i):
         d = PL @ np.concatenate([L[i], P[i]])
         np.subtract(half_s, d, out=d)
         d += half_s[i]
-        np.minimum(min_d, d, out=min_d)
-        min_d[i] = -1.0
-    min_d[taken] = 0.0
-    np.maximum(min_d, 0.0, out=min_d)
-    if np.isinf(pick_d[0]):
-        pick_d[0] = pick_d[1] if k > 1 else 0.0
-    return selected, pick_d, min_d
+        return d
+
+    return greedy_farthest_first(min_d, k, distance_to)
 
 
 class CDAL(BaseQueryStrategy):

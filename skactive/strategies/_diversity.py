@@ -77,6 +77,39 @@ def kcenter_greedy(Z, k, Z_start=None, *, metric="euclidean"):
             min_d **= 2
     else:
         min_d = np.full(n, np.inf)
+    if fast:
+
+        def distance_to(i):
+            d = Z @ Z[i]
+            d *= -2.0
+            d += sq
+            d += sq[i]
+            return d  # squared; the root is taken at the end
+
+    else:
+
+        def distance_to(i):
+            return pairwise_distances(Z, Z[i : i + 1], metric=metric).ravel()
+
+    selected, pick_d, min_d = greedy_farthest_first(min_d, k, distance_to)
+    if fast:
+        np.sqrt(min_d, out=min_d)
+        np.sqrt(pick_d, out=pick_d)
+    return selected, pick_d, min_d
+
+
+def greedy_farthest_first(min_d, k, distance_to):
+    """The greedy loop shared by :func:`kcenter_greedy` and CDAL-CS.
+
+    ``min_d`` (modified in place) holds each point's distance to its nearest
+    centre (``inf`` without centres); ``distance_to(i)`` returns the distances
+    of all points to point ``i`` (any monotone transform of the metric, e.g.
+    squared euclidean). Each pick is the farthest unpicked point (ties to the
+    smallest index); once every unpicked point lies on a centre (duplicates),
+    the unpicked points follow in index order. Returns ``(selected,
+    pick_distances, min_distances)`` as :func:`kcenter_greedy` does.
+    """
+    n = min_d.shape[0]
     selected = np.empty(k, dtype=np.intp)
     pick_d = np.empty(k)
     taken = np.zeros(n, dtype=bool)
@@ -85,20 +118,10 @@ def kcenter_greedy(Z, k, Z_start=None, *, metric="euclidean"):
         if taken[i] or min_d[i] <= 0:
             i = int(np.flatnonzero(~taken)[0])
         selected[t], pick_d[t], taken[i] = i, max(min_d[i], 0.0), True
-        if fast:
-            d = Z @ Z[i]
-            d *= -2.0
-            d += sq
-            d += sq[i]
-        else:
-            d = pairwise_distances(Z, Z[i : i + 1], metric=metric).ravel()
-        np.minimum(min_d, d, out=min_d)
+        np.minimum(min_d, distance_to(i), out=min_d)
         min_d[i] = -1.0  # never picked again, even among duplicates
     min_d[taken] = 0.0
     np.maximum(min_d, 0.0, out=min_d)
-    if fast:
-        np.sqrt(min_d, out=min_d)
-        np.sqrt(pick_d, out=pick_d)
     if np.isinf(pick_d[0]):  # no start: the first pick has no distance
         pick_d[0] = pick_d[1] if k > 1 else 0.0
     return selected, pick_d, min_d
