@@ -75,13 +75,18 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     query_strategy_ : BaseQueryStrategy
         The fitted clone of ``query_strategy``.
     X_labeled_ : ndarray or sparse matrix of shape (n_labeled, ...)
-        All labelled samples so far.
+        All labelled samples so far (an array also when ``fit`` got a
+        DataFrame: the wrapped estimator then receives DataFrames with the
+        columns ``feature_names_in_``, and arrays given to ``teach``,
+        ``predict*`` or ``query`` are read in that column order).
     y_labeled_ : ndarray of shape (n_labeled,)
         Their labels.
     classes_ : ndarray of shape (n_classes,)
         The label set.
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of the DataFrame given to :meth:`fit`, if any.
     n_iter_ : int
         Number of :meth:`teach` calls since :meth:`fit`.
 
@@ -152,8 +157,30 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return LogisticRegression()
         return clone(self.estimator)
 
+    def _to_frame(self, X):
+        """A 2-D array back to a DataFrame with the fitted column names.
+
+        Query strategies validate pools into arrays; when ``fit`` saw a
+        DataFrame, the wrapped estimator (e.g. a ``ColumnTransformer`` that
+        selects columns by name) keeps receiving DataFrames, and arrays are
+        read in the column order of ``feature_names_in_``.
+        """
+        names = getattr(self, "feature_names_in_", None)
+        if (
+            names is None
+            or not isinstance(X, np.ndarray)
+            or X.ndim != 2
+            or X.shape[1] != len(names)
+        ):
+            return X
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=names, copy=False)
+
     def _validate_Xy(self, X, y, reset, check_targets=True):
         allow_nan = get_tags(self).input_tags.allow_nan
+        if not reset:
+            X = self._to_frame(X)
         X, y = validate_data(
             self,
             X,
@@ -223,7 +250,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._check_labels(y)
         for attr in ("estimator_", "previous_estimator_"):
             self.__dict__.pop(attr, None)
-        self.estimator_ = self._fit_estimator(X, y, **fit_params)
+        self.estimator_ = self._fit_estimator(self._to_frame(X), y, **fit_params)
         self.previous_estimator_ = None
         self.X_labeled_ = X
         self.y_labeled_ = y
@@ -309,7 +336,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 raise ValueError(f"y_pseudo contains labels {unknown.tolist()} not in classes_.")
             X_fit, y_fit = _concat(X_all, X_pseudo), np.concatenate([y_all, y_pseudo])
         check_classification_targets(y_fit)
-        new_estimator = self._fit_estimator(X_fit, y_fit, **fit_params)
+        new_estimator = self._fit_estimator(self._to_frame(X_fit), y_fit, **fit_params)
         self.previous_estimator_ = self.estimator_
         self.estimator_ = new_estimator
         self.X_labeled_, self.y_labeled_ = X_all, y_all
@@ -333,15 +360,16 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         # Shape and feature checks only: the wrapped estimator validates the
         # values itself (checking NaN/inf twice costs ~20 % on large pools).
         check_is_fitted(self)
-        return validate_data(
+        X = validate_data(
             self,
-            X,
+            self._to_frame(X),
             reset=False,
             accept_sparse=["csr", "csc"],
             dtype=None,
             allow_nd=True,
             ensure_all_finite=False,
         )
+        return self._to_frame(X)
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):

@@ -1,5 +1,7 @@
 """ActiveLearner: sklearn estimator checks, meta-estimator use, the AL loop."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -12,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skactive import ActiveLearner
 from skactive.datasets import load_letter
-from skactive.strategies import AlampDiv, Margin, RandomSampling
+from skactive.strategies import BADGE, AlampDiv, KCenterGreedy, Margin, RandomSampling
 
 
 @parametrize_with_checks(
@@ -178,3 +180,36 @@ def test_warm_start_continues_from_previous_model():
     assert not np.allclose(learner.estimator_.coef_, coef_before)
     assert learner.previous_estimator_.coef_ is not learner.estimator_.coef_
     np.testing.assert_allclose(learner.previous_estimator_.coef_, coef_before)
+
+
+@pytest.mark.parametrize("strategy", [Margin(), KCenterGreedy(), BADGE(random_state=0)])
+def test_dataframe_columns_reach_the_wrapped_estimator(strategy):
+    # a ColumnTransformer selecting columns by name keeps working through
+    # query (pools validated into arrays), teach with arrays, and predict
+    pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    cols = ["sepal length (cm)", "petal width (cm)"]
+    pipe = make_pipeline(
+        make_column_transformer((StandardScaler(), cols), remainder="drop"),
+        LogisticRegression(),
+    )
+    learner = ActiveLearner(pipe, query_strategy=strategy).fit(X.iloc[::10], y.iloc[::10])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        idx = learner.query(X, budget=3)
+        learner.teach(X.iloc[idx], y.iloc[idx])
+        idx = learner.query(X.to_numpy(), budget=2)
+        learner.teach(X.to_numpy()[idx], y.to_numpy()[idx])
+        proba = learner.predict_proba(X.to_numpy()[:5])
+    np.testing.assert_allclose(proba, learner.predict_proba(X.iloc[:5]))
+    assert isinstance(learner.X_labeled_, np.ndarray) and learner.X_labeled_.shape == (20, 4)
+    assert list(learner.feature_names_in_) == list(X.columns)
+    # the inner pipeline saw the names, and a reordered pool is an error
+    assert list(learner.estimator_.feature_names_in_) == list(X.columns)
+    with pytest.raises(ValueError, match="other order"):
+        learner.query(X[X.columns[::-1]], budget=2)
+    with pytest.raises(ValueError, match="missing"):
+        learner.query(X.drop(columns=cols[0]), budget=2)

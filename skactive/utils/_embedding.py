@@ -87,7 +87,9 @@ def resolve_learner(learner):
     Returns
     -------
     transforms : list of fitted transformers
-        Applied to ``X`` in order to get the input of ``final``.
+        Applied to ``X`` in order to get the input of ``final`` (the first
+        one turns arrays back into DataFrames when an ActiveLearner was
+        fitted on a DataFrame).
     final : fitted estimator
         The model at the end of the chain.
 
@@ -112,6 +114,9 @@ def resolve_learner(learner):
     est = learner
     for _ in range(100):  # guards against a pathological self-reference
         if isinstance(est, ActiveLearner):
+            if getattr(est, "feature_names_in_", None) is not None:
+                # fitted on a DataFrame: the wrapped model expects its columns
+                transforms.append(_ToFrame(est))
             est = est.estimator_
         elif hasattr(est, "best_estimator_"):
             est = est.best_estimator_
@@ -122,6 +127,13 @@ def resolve_learner(learner):
         else:
             break
     return transforms, est
+
+
+class _ToFrame:
+    """Arrays to the DataFrame an :class:`~skactive.ActiveLearner` was fitted on."""
+
+    def __init__(self, learner):
+        self.transform = learner._to_frame
 
 
 def _transform(transforms, X):

@@ -29,8 +29,10 @@ def check_pool(X_pool, learner=None):
         ``(n, h, w)`` or ``(n, h, w, c)``).
     learner : estimator, default=None
         If given, the pool is checked against it: the number of features must
-        match ``learner.n_features_in_`` (for 2-D pools) and NaN is allowed
-        only when the learner's tags say ``allow_nan``.
+        match ``learner.n_features_in_`` (for 2-D pools), a DataFrame's columns
+        must be ``learner.feature_names_in_`` in that order (when the learner
+        was fitted on a DataFrame), and NaN is allowed only when the learner's
+        tags say ``allow_nan``.
 
     Returns
     -------
@@ -52,6 +54,15 @@ def check_pool(X_pool, learner=None):
     """
     if X_pool is None:
         raise ValueError("X_pool must be an array-like of unlabelled samples, got None.")
+    names = getattr(learner, "feature_names_in_", None)
+    columns = getattr(X_pool, "columns", None)
+    if names is not None and columns is not None and list(columns) != list(names):
+        missing = [c for c in names if c not in set(columns)]
+        raise ValueError(
+            "X_pool's columns differ from those the learner was fitted with"
+            + (f" (missing: {missing[:5]})" if missing else " (same names, other order)")
+            + f"; expected {list(names)[:10]}{'...' if len(names) > 10 else ''}."
+        )
     if not sparse.issparse(X_pool) and not hasattr(X_pool, "shape"):
         X_pool = np.asarray(X_pool)
     if X_pool.ndim == 0 or X_pool.shape[0] == 0:
