@@ -164,6 +164,18 @@ def curve(args):
 
     args.pool = args.pool or 5000
     os.makedirs(args.out, exist_ok=True)
+    settings = {k: getattr(args, k) for k in
+                ("pool", "test", "initial", "budget", "rounds", "epochs", "n_pairs")}
+    settings_path = os.path.join(args.out, "settings.json")
+    if os.path.exists(settings_path):
+        with open(settings_path) as f:
+            saved = json.load(f)
+        if saved != settings:
+            raise SystemExit(f"{args.out} holds runs with other settings {saved}; "
+                             f"use another --out for {settings}.")
+    else:
+        with open(settings_path, "w") as f:
+            json.dump(settings, f)
     names = args.strategies.split(",") if args.strategies else list(CURVE_STRATEGIES)
     jobs = [(n, s) for n in names for s in range(args.seeds)]
     # longest first: the InfoMixup runs dominate
@@ -189,15 +201,22 @@ def curve(args):
           f"{list(range(args.seeds))}, LADA n_pairs={args.n_pairs}")
     print("| strategy | AUBC | final accuracy | query s/round | fit s/round | per-seed AUBC |")
     print("|---|---|---|---|---|---|")
+    all_curves = {}
     for name in names:
         runs = [r for n, r in results if n == name]
-        curves = np.array([r["accuracy"] for r in runs])
+        curves = all_curves[name] = np.array([r["accuracy"] for r in runs])
         scores = aubc(n_labels, curves)
         q = np.mean([np.mean(r["query_time"]) for r in runs])
         fit = np.mean([np.mean(r["fit_time"]) for r in runs])
         print(f"| {name} | {scores.mean():.4f} ± {scores.std():.4f} | "
               f"{curves[:, -1].mean():.4f} ± {curves[:, -1].std():.4f} | {q:.2f} | {fit:.2f} | "
               f"{np.round(scores, 4).tolist()} |")
+    from skactive.experiments import plot_learning_curves
+
+    ax = plot_learning_curves(n_labels, all_curves, title=f"MNIST, SmallCNN, pool {args.pool}")
+    path = os.path.join(args.out, "learning_curves.png")
+    ax.figure.savefig(path, dpi=120)
+    print(f"figure: {path}")
 
 
 if __name__ == "__main__":
