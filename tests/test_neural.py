@@ -192,6 +192,22 @@ def test_active_learner_loop_and_warm_start(digits):
     assert cont.previous_estimator_.module_.head[-1].weight.equal(w0)
 
 
+def test_dataframe_inputs(digits):
+    # a DataFrame is one input array for the module, not one keyword per column
+    pd = pytest.importorskip("pandas")
+    X, y = digits
+    frame = pd.DataFrame(X[:300], columns=[f"pixel_{i}" for i in range(64)])
+    learner = ActiveLearner(make_net(max_epochs=2), BALD(random_state=0)).fit(frame[:100], y[:100])
+    idx = learner.query(frame[100:], budget=5)
+    learner.teach(frame.iloc[100 + idx], y[100 + idx])
+    np.testing.assert_allclose(
+        learner.predict_proba(frame[:5]), learner.estimator_.predict_proba(X[:5]), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        learner.estimator_.embed(frame[:3]), learner.estimator_.embed(X[:3]), rtol=1e-5
+    )
+
+
 @pytest.mark.parametrize(
     "strategy",
     [

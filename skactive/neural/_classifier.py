@@ -16,7 +16,13 @@ __all__ = ["ActiveNeuralNetClassifier"]
 
 
 def _as_float32(X):
-    """Floating-point inputs for the module (numpy float64/int and uint8 images)."""
+    """Floating-point inputs for the module (numpy float64/int and uint8 images).
+
+    A pandas DataFrame becomes one array (skorch would otherwise pass each
+    column to ``forward`` as a keyword argument).
+    """
+    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
+        X = X.to_numpy(copy=True)  # writable: torch warns on read-only views
     if isinstance(X, torch.Tensor):
         return X.float() if X.is_floating_point() or X.dtype == torch.uint8 else X
     if isinstance(X, np.ndarray) and X.dtype != np.float32 and X.dtype.kind in "fiub":

@@ -79,6 +79,7 @@ def check_pool(X_pool, learner=None):
             ensure_all_finite="allow-nan" if allow_nan else True,
             ensure_min_features=1,
             input_name="X_pool",
+            copy=columns is not None,  # pandas may hand out read-only views
         )
     except ValueError as exc:
         raise ValueError(f"Invalid X_pool: {exc}") from exc
