@@ -85,7 +85,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         The label set.
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Column names of the DataFrame given to :meth:`fit`, if any.
     n_iter_ : int
         Number of :meth:`teach` calls since :meth:`fit`.
