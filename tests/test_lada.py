@@ -31,7 +31,7 @@ from skactive.neural._lada import mixed_acquisition, train_mixup_policy  # noqa:
 from skactive.strategies import LADA  # noqa: E402
 from skactive.utils.estimator_checks import check_query_strategy  # noqa: E402
 
-from .test_neural import shared_data_path  # noqa: E402
+from ._helpers import shared_data_path  # noqa: E402
 
 FAST = dict(n_pairs=30, policy_epochs=2, policy_batch_size=30)
 

@@ -34,16 +34,9 @@ from skactive.strategies import (  # noqa: E402
     MarginDropout,
     MeanSTD,
 )
-from skactive.datasets import get_data_paths  # noqa: E402
 from skactive.utils.estimator_checks import check_query_strategy  # noqa: E402
 
-
-def shared_data_path(name):
-    """Path of a data file on skactive's search path, or skip the test."""
-    for folder in get_data_paths():
-        if (folder / name).is_file():
-            return folder / name
-    pytest.skip(f"{name} not found on skactive.datasets.get_data_paths() (set SKACTIVE_DATA)")
+from ._helpers import shared_data_path  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -30,13 +30,12 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 from skactive.neural import ConvVAE, MLPVAE, train_vaal, vaal_scores, vae_loss  # noqa: E402
 from skactive.utils.estimator_checks import check_query_strategy  # noqa: E402
 
+from ._helpers import one_torch_thread  # noqa: E402, F401
+
 
 @pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
+def one_thread(one_torch_thread):
     yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture(scope="module")
