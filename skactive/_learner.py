@@ -4,7 +4,7 @@ import copy
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone, is_regressor
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
@@ -32,7 +32,7 @@ def _concat(A, B):
 
 
 class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
-    """Pool-based active learning around any scikit-learn classifier.
+    """Pool-based active learning around any scikit-learn classifier or regressor.
 
     ``fit`` trains a clone of ``estimator`` on the initial labelled set;
     ``query`` asks the query strategy which pool samples to label next;
@@ -41,10 +41,17 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     the two). ``predict``, ``predict_proba``, ``decision_function`` and
     ``score`` are delegated to the fitted estimator when it has them.
 
+    Regressors are wrapped the same way (``Ridge()``, a ``Pipeline`` ending in
+    a regressor, ``GridSearchCV(SVR(), ...)``): the learner is then a
+    regressor for scikit-learn (``is_regressor``), ``score`` is the wrapped
+    model's R², there is no ``classes_``, and only strategies whose ``task``
+    tag is ``"regression"`` or ``"both"`` accept it (e.g.
+    :class:`~skactive.strategies.GreedySamplingX`).
+
     Parameters
     ----------
-    estimator : classifier, default=None
-        The model to train, e.g. ``SVC()``, a :class:`~sklearn.pipeline.Pipeline`
+    estimator : classifier or regressor, default=None
+        The model to train, e.g. ``SVC()``, ``Ridge()``, a :class:`~sklearn.pipeline.Pipeline`
         or a ``GridSearchCV(SVC(), {"C": [...]})`` (hyper-parameters chosen by
         cross-validation on the labelled set at every round, as in the alamp
         paper). ``None`` means ``LogisticRegression()``.
@@ -56,6 +63,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         this set, and ``predict_proba`` always has ``len(classes)`` columns
         (zeros for classes the labelled set does not contain yet).
         ``decision_function`` is widened too, with ``-inf`` for those classes.
+        Classifiers only (a ``ValueError`` with a regressor).
     warm_start : bool, default=False
         If False, every :meth:`teach` fits a fresh clone of ``estimator`` on all
         labelled data. If True, the new model starts from a copy of the current
@@ -80,9 +88,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         columns ``feature_names_in_``, and arrays given to ``teach``,
         ``predict*`` or ``query`` are read in that column order).
     y_labeled_ : ndarray of shape (n_labeled,)
-        Their labels.
+        Their labels (targets for a regressor).
     classes_ : ndarray of shape (n_classes,)
-        The label set.
+        The label set (classifiers only).
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -143,13 +151,22 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             tags.input_tags.allow_nan = inner_tags.input_tags.allow_nan
             tags.input_tags.sparse = inner_tags.input_tags.sparse
             tags.input_tags.pairwise = inner_tags.input_tags.pairwise
-            tags.classifier_tags.multi_class = inner_tags.classifier_tags.multi_class
             tags.non_deterministic = inner_tags.non_deterministic
+            if inner_tags.estimator_type == "regressor":
+                tags.estimator_type = "regressor"
+                tags.classifier_tags = None
+                tags.regressor_tags = inner_tags.regressor_tags
+            elif inner_tags.classifier_tags is not None:
+                tags.classifier_tags.multi_class = inner_tags.classifier_tags.multi_class
         else:
             tags.input_tags.sparse = True
         return tags
 
     # ------------------------------------------------------------------ fitting
+    def _is_regression(self):
+        """True when the wrapped estimator is a regressor (tags of sklearn)."""
+        return self.estimator is not None and is_regressor(self.estimator)
+
     def _make_estimator(self):
         if self.estimator is None:
             from sklearn.linear_model import LogisticRegression
@@ -190,13 +207,14 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             dtype=None,
             allow_nd=True,
             ensure_all_finite="allow-nan" if allow_nan else True,
+            y_numeric=self._is_regression(),
         )
-        if check_targets:
+        if check_targets and not self._is_regression():
             check_classification_targets(y)
         return X, y
 
     def _check_labels(self, y):
-        if self.classes is not None:
+        if self.classes is not None and not self._is_regression():
             unknown = np.setdiff1d(np.unique(y), self.classes_)
             if unknown.size:
                 raise ValueError(
@@ -205,6 +223,13 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 )
 
     def _fit_estimator(self, X, y, **fit_params):
+        if self._is_regression():
+            if self.warm_start and hasattr(self, "estimator_"):
+                est = copy.deepcopy(self.estimator_)
+                if hasattr(est, "partial_fit"):
+                    return est.partial_fit(X, y, **fit_params)
+                return est.fit(X, y, **fit_params)
+            return self._make_estimator().fit(X, y, **fit_params)
         seen = np.unique(y)
         if seen.shape[0] < 2:
             raise ValueError(
@@ -243,7 +268,14 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         X, y = self._validate_Xy(X, y, reset=True)
-        if self.classes is not None:
+        if self._is_regression():
+            if self.classes is not None:
+                raise ValueError(
+                    "classes is only used with classifiers; the estimator "
+                    f"{type(self.estimator).__name__} is a regressor (set classes=None)."
+                )
+            self.__dict__.pop("classes_", None)
+        elif self.classes is not None:
             self.classes_ = np.unique(np.asarray(self.classes))
         else:
             self.classes_ = np.unique(y)
@@ -322,7 +354,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._check_labels(y)
         X_all = _concat(self.X_labeled_, X)
         y_all = np.concatenate([self.y_labeled_, y])
-        if self.classes is None:
+        regression = self._is_regression()
+        if self.classes is None and not regression:
             self.classes_ = np.unique(y_all)
         X_fit, y_fit = X_all, y_all
         if (X_pseudo is None) != (y_pseudo is None):
@@ -331,11 +364,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             X_pseudo, y_pseudo = self._validate_Xy(
                 X_pseudo, y_pseudo, reset=False, check_targets=False
             )
-            unknown = np.setdiff1d(np.unique(y_pseudo), self.classes_)
-            if unknown.size:
+            unknown = [] if regression else np.setdiff1d(np.unique(y_pseudo), self.classes_)
+            if len(unknown):
                 raise ValueError(f"y_pseudo contains labels {unknown.tolist()} not in classes_.")
             X_fit, y_fit = _concat(X_all, X_pseudo), np.concatenate([y_all, y_pseudo])
-        check_classification_targets(y_fit)
+        if not regression:
+            check_classification_targets(y_fit)
         new_estimator = self._fit_estimator(self._to_frame(X_fit), y_fit, **fit_params)
         self.previous_estimator_ = self.estimator_
         self.estimator_ = new_estimator
@@ -398,7 +432,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
-        """Score of ``estimator_`` on ``(X, y)`` (mean accuracy for classifiers)."""
+        """Score of ``estimator_`` on ``(X, y)`` (mean accuracy for classifiers,
+        R² for regressors)."""
         X = self._check_X(X)
         if sample_weight is None:
             return self.estimator_.score(X, y)

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils import check_random_state
 
+from .exceptions import LearnerCapabilityError
 from .utils._validation import check_budget, check_pool, check_query_learner
 
 __all__ = ["BaseQueryStrategy", "QueryStrategyTags", "get_query_tags"]
@@ -48,6 +49,11 @@ class QueryStrategyTags:
         Reads ``previous_estimator_`` when available (alamp).
     stochastic : bool
         The selection depends on ``random_state``.
+    task : {"classification", "regression", "both"}
+        The learners the strategy works with: classifiers (the default),
+        regressors (e.g. :class:`~skactive.strategies.GreedySamplingX`), or
+        both (e.g. :class:`~skactive.strategies.RandomSampling`). A learner of
+        the other kind raises :class:`~skactive.exceptions.LearnerCapabilityError`.
 
     Examples
     --------
@@ -66,6 +72,37 @@ class QueryStrategyTags:
     requires_torch: bool = False
     uses_previous_model: bool = False
     stochastic: bool = False
+    task: str = "classification"
+
+
+_TASKS = ("classification", "regression", "both")
+
+
+def _check_task(tags, learner, name):
+    """Refuse a learner whose kind (classifier / regressor) the strategy does
+    not support (``task`` tag)."""
+    task = tags.task
+    if task not in _TASKS:
+        raise ValueError(f"{name} declares task={task!r}; expected one of {list(_TASKS)}.")
+    if task == "both":
+        return
+    try:
+        regression = is_regressor(learner)
+    except Exception:  # third-party estimators with broken tags: assume a classifier
+        regression = False
+    if regression and task == "classification":
+        raise LearnerCapabilityError(
+            f"{name} is a classification strategy, but the learner "
+            f"({type(learner).__name__}) is a regressor. Use a regression strategy "
+            "(GreedySamplingX, GreedySamplingY, ImprovedGreedySampling, "
+            "QueryByCommittee(method='variance')) or RandomSampling."
+        )
+    if not regression and task == "regression":
+        raise LearnerCapabilityError(
+            f"{name} is a regression strategy, but the learner "
+            f"({type(learner).__name__}) is not a regressor. Wrap a regressor, e.g. "
+            "ActiveLearner(Ridge()), or use a classification strategy."
+        )
 
 
 def get_query_tags(strategy):
@@ -144,7 +181,10 @@ class BaseQueryStrategy(BaseEstimator):
         """
         self._validate_params()
         name = type(self).__name__
-        check_query_learner(learner, self.__query_tags__(), name)
+        tags = self.__query_tags__()
+        if hasattr(learner, "fit"):  # a missing learner is reported below
+            _check_task(tags, learner, name)
+        check_query_learner(learner, tags, name)
         X_pool = check_pool(X_pool, learner)
         n_pool = X_pool.shape[0]
         budget = check_budget(budget, n_pool)

@@ -231,7 +231,7 @@ class KMeansSampling(BaseQueryStrategy):
         self.random_state = random_state
 
     def __query_tags__(self):
-        return QueryStrategyTags(requires_embedding=True, stochastic=True)
+        return QueryStrategyTags(requires_embedding=True, stochastic=True, task="both")
 
     def _query(self, X_pool, learner, budget, random_state):
         Z = get_embedding(learner, X_pool, space=self.space)
@@ -304,7 +304,9 @@ class KCenterGreedy(BaseQueryStrategy):
         self.metric = metric
 
     def __query_tags__(self):
-        return QueryStrategyTags(requires_embedding=True, requires_labeled_data=True)
+        return QueryStrategyTags(
+            requires_embedding=True, requires_labeled_data=True, task="both"
+        )
 
     def _query(self, X_pool, learner, budget, random_state):
         Z = get_embedding(learner, X_pool, space=self.space)
