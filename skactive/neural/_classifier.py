@@ -47,13 +47,37 @@ def _inference_mode(module, dropout=False):
             m.training = flag
 
 
+def _linear_layers(module):
+    """The Linear layers ``module.head`` may call: those of ``head`` when it is
+    a submodule, all of ``module``'s when it is a method."""
+    head = getattr(module, "head", None)
+    scope = head if isinstance(head, nn.Module) else module
+    return [m for m in scope.modules() if isinstance(m, nn.Linear)]
+
+
+@contextlib.contextmanager
+def _record_linear_calls(module):
+    """Record ``(layer, input, output)`` of every Linear call, in call order."""
+    calls = []
+    handles = [
+        m.register_forward_hook(lambda m, inp, out: calls.append((m, inp[0], out)))
+        for m in _linear_layers(module)
+    ]
+    try:
+        yield calls
+    finally:
+        for h in handles:
+            h.remove()
+
+
 class ActiveNeuralNetClassifier(NeuralNetClassifier):
     """skorch classifier with the embedding / head protocol used by deep strategies.
 
     The module (passed uninitialised, parameters routed with ``module__``)
     must expose ``embed(x) -> z`` and ``head(z) -> logits`` with
     ``forward(x) == head(embed(x))``, as :class:`MLP`, :class:`SmallCNN` and
-    :class:`ResNet18` do. Defaults follow the deep active-learning papers:
+    :class:`ResNet18` do; ``head`` may be a submodule or a method
+    (``def head(self, z): return self.fc(z)``). Defaults follow the deep active-learning papers:
     cross-entropy, Adam with ``lr=1e-3``, batches of 64, no validation split,
     silent training. ``n_features`` / ``n_classes`` module arguments left at
     ``None`` are inferred from the training data, and labels may be any
@@ -77,7 +101,8 @@ class ActiveNeuralNetClassifier(NeuralNetClassifier):
 
     - :meth:`embed` ``(X) -> Z`` of shape (n, D);
     - :meth:`head_logits` ``(Z) -> logits`` (n, K);
-    - :meth:`linear_head` ``() -> (W, b)`` of the last linear layer;
+    - :meth:`linear_head` ``() -> (W, b)`` of a linear head (the last
+      ``nn.Linear`` that ``head`` calls, or read off an affine ``head``);
     - :meth:`head_gradients` ``(X) -> (G, H)``: the gradient of the
       cross-entropy loss at the predicted label w.r.t. the last layer's weights
       is ``outer(G[i], H[i])`` with ``G = p - onehot(argmax p)`` (n, K) and
@@ -344,27 +369,82 @@ class ActiveNeuralNetClassifier(NeuralNetClassifier):
             parts = [module.head(zb) for zb in self._iter_batches(np.asarray(Z))]
         return self._to_numpy(parts, len(self.classes_))
 
-    def _last_linear(self, module):
-        linears = [m for m in module.head.modules() if isinstance(m, nn.Linear)]
-        if not linears:
-            raise LearnerCapabilityError(
-                f"The head of {type(module).__name__} has no torch.nn.Linear layer."
-            )
-        return linears[-1]
+    def _head_dim(self, module):
+        """Input size ``D`` of ``module.head``: ``module.embedding_dim``, else the
+        first ``in_features`` of a Linear layer that ``head`` accepts."""
+        dims = []
+        declared = getattr(module, "embedding_dim", None)
+        if isinstance(declared, (int, np.integer)) and declared > 0:
+            dims.append(int(declared))
+        dims += [m.in_features for m in _linear_layers(module) if m.in_features not in dims]
+        with _inference_mode(module):
+            for d in dims:
+                try:
+                    out = module.head(torch.zeros(1, d, device=self.device))
+                except (RuntimeError, ValueError, TypeError):
+                    continue
+                if isinstance(out, torch.Tensor) and out.ndim == 2:
+                    return d
+        raise LearnerCapabilityError(
+            f"Cannot find the input size of the head of {type(module).__name__}: "
+            "give the module an integer embedding_dim attribute."
+        )
 
     def linear_head(self):
-        """Weights ``W`` (n_classes, D) and bias ``b`` (n_classes,) of the last layer.
+        """Weights ``W`` (n_classes, D) and bias ``b`` (n_classes,) of a linear head.
 
-        For the modules of :mod:`skactive.neural` the head is linear in eval
-        mode, so ``head_logits(Z) == Z @ W.T + b``.
+        ``module.head`` may be a submodule or a method (``def head(self, z):
+        return self.fc(z)``). The last ``torch.nn.Linear`` that ``head`` calls
+        is used when its input is ``head``'s input and its output is
+        ``head``'s output (e.g. ``Sequential(Dropout, Linear)`` in eval mode);
+        otherwise ``W`` and ``b`` are read off ``head`` itself
+        (``b = head(0)``, ``W[:, d] = head(e_d) - b``), which is exact for any
+        affine head (e.g. ``F.linear`` with its own parameters). Either way
+        ``head_logits(Z) == Z @ W.T + b`` is checked on random probes.
+
+        Raises
+        ------
+        LearnerCapabilityError
+            If the head is not affine in eval mode (e.g. a hidden layer).
         """
-        last = self._last_linear(self._module())
-        W = last.weight.detach().cpu().numpy().copy()
-        if last.bias is None:
-            b = np.zeros(W.shape[0], np.float32)
-        else:
-            b = last.bias.detach().cpu().numpy().copy()
-        return W, b
+        module = self._module()
+        D = self._head_dim(module)
+        gen = torch.Generator().manual_seed(0)
+        probe = torch.randn(4, D, generator=gen).to(self.device)
+        with _inference_mode(module), _record_linear_calls(module) as calls:
+            logits = module.head(probe)
+        W = b = None
+        if calls:
+            last, inp, out = calls[-1]
+            if (
+                inp.shape == probe.shape
+                and torch.allclose(inp, probe)
+                and out.shape == logits.shape
+                and torch.allclose(out, logits)
+            ):
+                W = last.weight.detach().cpu().numpy().astype(np.float32)
+                b = (
+                    np.zeros(W.shape[0], np.float32)
+                    if last.bias is None
+                    else last.bias.detach().cpu().numpy().astype(np.float32)
+                )
+        if W is None:
+            basis = torch.cat([torch.zeros(1, D), torch.eye(D)]).to(self.device)
+            with _inference_mode(module):
+                out = torch.cat([module.head(zb) for zb in basis.split(self._batch_size())])
+            out = out.double().cpu().numpy()
+            b = out[0].astype(np.float32)
+            W = (out[1:] - out[0]).T.astype(np.float32)
+        expected = probe.double().cpu().numpy() @ W.T.astype(np.float64) + b
+        got = logits.double().cpu().numpy()
+        if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-4, atol=1e-4):
+            raise LearnerCapabilityError(
+                f"The head of {type(module).__name__} is not linear: head(z) is not "
+                "z @ W.T + b (e.g. it has a hidden layer). Strategies that need a "
+                "linear head (ALFA-Mix's closed form) cannot use it; BADGE uses the "
+                "last Linear layer through head_gradients."
+            )
+        return W.copy(), b.copy()
 
     def head_gradients(self, X):
         """Factorised gradient of the loss w.r.t. the last layer, at ``argmax p``.
@@ -376,30 +456,49 @@ class ActiveNeuralNetClassifier(NeuralNetClassifier):
         strategy can compute norms (``||G_i|| ||H_i||``) and inner products
         (``(G G^T) * (H H^T)``) without an ``n x (K D)`` matrix.
 
+        The last layer is the last ``torch.nn.Linear`` called by
+        ``module.head`` (a submodule or a method) whose output is the logits;
+        a head without one must be affine (see :meth:`linear_head`), and then
+        ``H`` is the head's input.
+
         Returns
         -------
         G : ndarray of shape (n_samples, n_classes)
             ``p - onehot(argmax p)``.
         H : ndarray of shape (n_samples, D)
             Input of the last linear layer (the embedding for our modules).
+
+        Raises
+        ------
+        LearnerCapabilityError
+            If the logits are not the output of a Linear layer and the head
+            is not affine.
         """
         module = self._module()
-        last = self._last_linear(module)
-        captured = []
-        hook = last.register_forward_hook(lambda m, inp, out: captured.append(inp[0]))
         nonlin = self._get_predict_nonlinearity()
-        G_parts = []
-        try:
-            with _inference_mode(module):
-                for xb in self._iter_batches(X):
-                    p = nonlin(module.head(module.embed(xb)))
-                    g = p.clone()
-                    g[torch.arange(p.shape[0]), p.argmax(dim=1)] -= 1.0
-                    G_parts.append(g)
-        finally:
-            hook.remove()
-        H = self._to_numpy([c.reshape(c.shape[0], -1) for c in captured], last.in_features)
-        return self._to_numpy(G_parts, len(self.classes_)), H
+        G_parts, H_parts = [], []
+        affine = None
+        with _inference_mode(module):
+            for xb in self._iter_batches(X):
+                z = module.embed(xb)
+                with _record_linear_calls(module) as calls:
+                    logits = module.head(z)
+                if calls and calls[-1][2].shape == logits.shape and torch.allclose(
+                    calls[-1][2], logits
+                ):
+                    h = calls[-1][1]
+                else:
+                    if affine is None:
+                        self.linear_head()  # raises if the head is not affine
+                        affine = True
+                    h = z
+                p = nonlin(logits)
+                g = p.clone()
+                g[torch.arange(p.shape[0]), p.argmax(dim=1)] -= 1.0
+                G_parts.append(g)
+                H_parts.append(h.reshape(h.shape[0], -1))
+        width = H_parts[0].shape[1] if H_parts else 0
+        return self._to_numpy(G_parts, len(self.classes_)), self._to_numpy(H_parts, width)
 
     def head_gradient_factors(self, X):
         """``(onehot(argmax p) - p, H)``: :meth:`head_gradients` with the sign
