@@ -6,6 +6,7 @@ first.
 """
 
 from ._adversarial import AdversarialBIM, AdversarialDeepFool
+from ._albl import ALBL, exp4p_probabilities, exp4p_update, iw_accuracy
 from ._alamp import Alamp, AlampDiv, MarginDiv, RandomDiv, alamp_score
 from ._alfamix import AlfaMix
 from ._bayesian import BALD, EntropyDropout, LeastConfidenceDropout, MarginDropout, MeanSTD
@@ -13,17 +14,27 @@ from ._badge import BADGE, badge_kmeanspp, gradient_sq_distances
 from ._ceal import CEAL
 from ._cdal import CDAL, contextual_kcenter_greedy, symmetric_kl
 from ._cluster_margin import ClusterMargin
+from ._committee import QueryByCommittee, kl_disagreement, vote_entropy
 from ._coregcn import CoreGCN
 from ._dbal import DBAL
 from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
 from ._lada import LADA
 from ._lpl import LPL, LearningLoss
+from ._probcover import ProbCover, ball_graph, max_coverage_greedy, purity_delta
 from ._random import RandomSampling
+from ._regression import (
+    GreedySamplingX,
+    GreedySamplingY,
+    ImprovedGreedySampling,
+    greedy_sampling,
+)
+from ._typiclust import TypiClust, typicality
 from ._uncertainty import Entropy, LeastConfidence, Margin, VarRatio
 from ._vaal import VAAL
 from ._waal import WAAL, waal_score
 
 __all__ = [
+    "ALBL",
     "AdversarialBIM",
     "AdversarialDeepFool",
     "Alamp",
@@ -39,6 +50,9 @@ __all__ = [
     "DBAL",
     "Entropy",
     "EntropyDropout",
+    "GreedySamplingX",
+    "GreedySamplingY",
+    "ImprovedGreedySampling",
     "KCenterGreedy",
     "KMeansSampling",
     "LADA",
@@ -50,17 +64,30 @@ __all__ = [
     "MarginDiv",
     "MarginDropout",
     "MeanSTD",
+    "ProbCover",
+    "QueryByCommittee",
     "RandomDiv",
     "RandomSampling",
+    "TypiClust",
     "VAAL",
     "VarRatio",
     "WAAL",
     "alamp_score",
     "badge_kmeanspp",
+    "ball_graph",
     "contextual_kcenter_greedy",
+    "exp4p_probabilities",
+    "exp4p_update",
     "gradient_sq_distances",
+    "iw_accuracy",
+    "greedy_sampling",
+    "kl_disagreement",
     "kcenter_greedy",
+    "max_coverage_greedy",
     "nearest_to_centers",
+    "purity_delta",
     "symmetric_kl",
+    "typicality",
+    "vote_entropy",
     "waal_score",
 ]
