@@ -146,3 +146,146 @@ def test_task_tag_invalid_value():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         RandomSampling(random_state=0).query(X, learner, 2)
+
+
+# ------------------------------------------------- greedy sampling (GSx/GSy/iGS)
+from skactive.strategies import (  # noqa: E402
+    GreedySamplingX,
+    GreedySamplingY,
+    ImprovedGreedySampling,
+    greedy_sampling,
+)
+from skactive.utils.estimator_checks import (  # noqa: E402
+    check_query_strategy,
+    default_learner_and_pool,
+)
+
+
+def _naive_greedy(k, Z, Z_lab, y_pred, y_lab, mode):
+    """Farthest-first written out literally: for each candidate, the smallest
+    distance to every labelled-or-picked sample, then the argmax."""
+    ref_Z, ref_y, picked = list(Z_lab), list(y_lab), []
+    for _ in range(k):
+        best, best_d = None, -1.0
+        for n in range(Z.shape[0]):
+            if n in picked:
+                continue
+            ds = []
+            for z_m, y_m in zip(ref_Z, ref_y):
+                dx = np.sqrt(np.sum((Z[n] - z_m) ** 2))
+                dy = abs(y_pred[n] - y_m)
+                ds.append({"x": dx, "y": dy, "xy": dx * dy}[mode])
+            if min(ds) > best_d:
+                best, best_d = n, min(ds)
+        picked.append(best)
+        ref_Z.append(Z[best])
+        ref_y.append(y_pred[best])  # a pick's target inside a batch: its prediction
+    return np.array(picked)
+
+
+def test_greedy_sampling_hand_computed():
+    # labelled x = 0 (y = 0); pool x = 1, 2, 4 with predictions 3, 0.5, 1
+    Z_lab, y_lab = np.array([[0.0]]), np.array([0.0])
+    Z, y_pred = np.array([[1.0], [2.0], [4.0]]), np.array([3.0, 0.5, 1.0])
+    # GSx: distances 1, 2, 4 -> x=4; then min(1, 3)=1, min(2, 2)=2 -> x=2
+    sel, d, _ = greedy_sampling(2, Z=Z, Z_labeled=Z_lab)
+    np.testing.assert_array_equal(sel, [2, 1])
+    np.testing.assert_allclose(d, [4.0, 2.0])
+    # GSy: |3-0|=3, 0.5, 1 -> pool 0; then min(0.5, 2.5)=0.5, min(1, 2)=1 -> pool 2
+    sel, d, _ = greedy_sampling(2, y_pred=y_pred, y_labeled=y_lab)
+    np.testing.assert_array_equal(sel, [0, 2])
+    np.testing.assert_allclose(d, [3.0, 1.0])
+    # iGS: 1*3=3, 2*0.5=1, 4*1=4 -> pool 2; then min(3, 3*2)=3, min(1, 2*0.5)=1 -> pool 0
+    sel, d, _ = greedy_sampling(2, Z=Z, Z_labeled=Z_lab, y_pred=y_pred, y_labeled=y_lab)
+    np.testing.assert_array_equal(sel, [2, 0])
+    np.testing.assert_allclose(d, [4.0, 3.0])
+
+
+@pytest.mark.parametrize("mode", ["x", "y", "xy"])
+def test_greedy_sampling_matches_naive_farthest_first(mode):
+    rng = np.random.RandomState(1)
+    Z, Z_lab = rng.randn(40, 3), rng.randn(6, 3)
+    y_pred, y_lab = rng.randn(40), rng.randn(6)
+    kwargs = {}
+    if "x" in mode:
+        kwargs.update(Z=Z, Z_labeled=Z_lab)
+    if "y" in mode:
+        kwargs.update(y_pred=y_pred, y_labeled=y_lab)
+    sel, pick_d, min_d = greedy_sampling(12, **kwargs)
+    np.testing.assert_array_equal(sel, _naive_greedy(12, Z, Z_lab, y_pred, y_lab, mode))
+    assert np.all(np.diff(pick_d) <= 1e-12)  # farthest-first: non-increasing
+    np.testing.assert_array_equal(min_d[sel], 0.0)
+
+
+def test_strategies_on_a_learner_match_naive():
+    X, y = _linear_data(n=80, seed=2)
+    y = y + np.sin(3 * X[:, 0])  # not exactly linear: predictions differ from y
+    pipe = make_pipeline(StandardScaler(), Ridge())
+    learner = ActiveLearner(pipe).fit(X[:8], y[:8])
+    X_pool = X[8:]
+    Z = learner.estimator_[:-1].transform(X_pool)  # the pipeline's features
+    Z_lab = learner.estimator_[:-1].transform(X[:8])
+    y_pred = learner.predict(X_pool)
+    for strategy, mode in [
+        (GreedySamplingX(), "x"),
+        (GreedySamplingY(), "y"),
+        (ImprovedGreedySampling(), "xy"),
+    ]:
+        idx = strategy.query(X_pool, learner, budget=6)
+        np.testing.assert_array_equal(idx, _naive_greedy(6, Z, Z_lab, y_pred, y[:8], mode))
+    # space="input": raw X, as in the paper
+    idx = GreedySamplingX(space="input").query(X_pool, learner, budget=6)
+    np.testing.assert_array_equal(idx, _naive_greedy(6, X_pool, X[:8], y_pred, y[:8], "x"))
+
+
+def test_greedy_sampling_duplicates_and_full_budget():
+    X = np.array([[0.0], [0.0], [1.0], [1.0]])
+    learner = ActiveLearner(Ridge()).fit(np.array([[0.0], [5.0]]), np.array([0.0, 5.0]))
+    for strategy in (GreedySamplingX(), GreedySamplingY(), ImprovedGreedySampling()):
+        idx = strategy.query(X, learner, budget=4)
+        assert sorted(idx.tolist()) == [0, 1, 2, 3]
+        assert idx[0] in (2, 3)
+
+
+def test_gsx_without_labels_starts_at_the_centroid():
+    Z = np.array([[0.0], [4.0], [5.0], [11.0]])  # centroid 5 -> index 2, then 11, 0
+    sel, scores = GreedySamplingX._query_from_centroid(
+        {"Z": Z, "Z_labeled": Z[:0], "metric": "euclidean"}, 3
+    )
+    np.testing.assert_array_equal(sel, [2, 3, 0])
+    sel, _ = GreedySamplingX._query_from_centroid(
+        {"Z": np.zeros((3, 1)), "Z_labeled": np.zeros((0, 1)), "metric": "euclidean"}, 3
+    )
+    np.testing.assert_array_equal(np.sort(sel), [0, 1, 2])
+
+
+def test_gsx_works_with_classifiers_gsy_does_not():
+    X, y = _linear_data()
+    clf = ActiveLearner(LogisticRegression()).fit(X[:20], (y[:20] > 0).astype(int))
+    assert GreedySamplingX().query(X[20:], clf, 3).shape == (3,)
+    with pytest.raises(LearnerCapabilityError, match="regression strategy"):
+        GreedySamplingY().query(X[20:], clf, 3)
+    with pytest.raises(LearnerCapabilityError, match="regression strategy"):
+        ImprovedGreedySampling().query(X[20:], clf, 3)
+
+
+def test_default_regression_learner_and_pool():
+    learner, X_pool, y_pool = default_learner_and_pool(GreedySamplingY())
+    assert is_regressor(learner) and X_pool.shape == (300, 10)
+    assert learner.previous_estimator_ is not None
+    with pytest.raises(ValueError, match="n_pool"):
+        default_learner_and_pool(GreedySamplingY(), n_pool=400)
+
+
+@pytest.mark.parametrize(
+    "strategy", [GreedySamplingX(), GreedySamplingX(space="input", metric="manhattan")],
+    ids=["gsx", "gsx-input-manhattan"],
+)
+def test_gsx_contract_on_a_regression_learner(strategy):
+    learner, X_pool, _ = default_learner_and_pool(GreedySamplingY())
+    check_query_strategy(strategy, learner, X_pool)
+
+
+def test_igs_contract_with_other_metric():
+    learner, X_pool, _ = default_learner_and_pool(GreedySamplingY())
+    check_query_strategy(ImprovedGreedySampling(metric="manhattan"), learner, X_pool)

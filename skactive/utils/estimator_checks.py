@@ -83,10 +83,16 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
     loss-prediction or WAAL variant of the net for ``LPL`` and ``WAAL``). It
     has been taught once, so ``previous_estimator_`` is set.
 
+    Regression strategies (``task="regression"`` tag) get a regression
+    learner instead: scikit-learn's bundled diabetes data (real, 442 samples,
+    10 features) and ``make_pipeline(StandardScaler(), Ridge())``, or a small
+    ``RandomForestRegressor`` committee when the strategy needs samples.
+
     Returns
     -------
     learner : ActiveLearner
     X_pool : ndarray of shape (n_pool, 16)
+        (n_pool, 10) for regression strategies; ``n_pool <= 362`` there.
     y_pool : ndarray of shape (n_pool,)
 
     Examples
@@ -105,6 +111,8 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
     from .._learner import ActiveLearner
     from ..datasets import load_letter
 
+    if get_query_tags(strategy).task == "regression":
+        return _regression_learner_and_pool(strategy, n_pool, random_state)
     X, y = load_letter(return_X_y=True)
     keep = np.flatnonzero(y < 5)[: 80 + n_pool]
     rng = np.random.RandomState(random_state)
@@ -122,6 +130,33 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
     learner = ActiveLearner(estimator, query_strategy=strategy, random_state=random_state)
     learner.fit(X[:60], y[:60], **pool_params(X[60:]))
     learner.teach(X[60:80], y[60:80], **pool_params(X[80:]))
+    return learner, X[80:], y[80:]
+
+
+def _regression_learner_and_pool(strategy, n_pool, random_state):
+    """:func:`default_learner_and_pool` for regression strategies."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .._learner import ActiveLearner
+
+    X, y = load_diabetes(return_X_y=True)
+    if n_pool + 80 > X.shape[0]:
+        raise ValueError(
+            f"n_pool must be <= {X.shape[0] - 80} for regression strategies, got {n_pool}."
+        )
+    keep = np.random.RandomState(random_state).permutation(X.shape[0])[: 80 + n_pool]
+    X, y = X[keep], y[keep]
+    if get_query_tags(strategy).requires_samples:
+        estimator = RandomForestRegressor(n_estimators=10, random_state=random_state)
+    else:
+        estimator = make_pipeline(StandardScaler(), Ridge())
+    learner = ActiveLearner(estimator, query_strategy=strategy, random_state=random_state)
+    learner.fit(X[:60], y[:60])
+    learner.teach(X[60:80], y[60:80])
     return learner, X[80:], y[80:]
 
 
