@@ -1,13 +1,14 @@
 """Contextual diversity (CDAL): greedy k-center under a symmetric KL distance
 between the softmax outputs of the learner."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..utils._scores import iter_pool_chunks, pool_chunk_size, reduce_class_scores
+from ..utils._validation import check_n_select, check_probabilities
 from ._diversity import greedy_farthest_first
 
 __all__ = ["CDAL", "contextual_kcenter_greedy", "symmetric_kl"]
@@ -21,6 +22,26 @@ def _context(P, eps):
     return P, L, np.einsum("ij,ij->i", P, L)
 
 
+def _check_pq(P, Q, q_name="Q", allow_empty=False):
+    P = check_probabilities(P, "P")
+    if Q is None or (allow_empty and len(Q) == 0):
+        return P, None
+    Q = check_probabilities(Q, q_name)
+    if Q.shape[1] != P.shape[1]:
+        raise ValueError(
+            f"P and {q_name} must have the same number of classes (columns), got "
+            f"{P.shape[1]} and {Q.shape[1]}."
+        )
+    return P, Q
+
+
+_EPS_CONSTRAINT = [Interval(Real, 0, 1, closed="neither")]
+
+
+@validate_params(
+    {"P": ["array-like"], "Q": ["array-like"], "eps": _EPS_CONSTRAINT},
+    prefer_skip_nested_validation=True,
+)
 def symmetric_kl(P, Q, *, eps=1e-8):
     r"""Pairwise symmetric KL divergence between rows of probabilities.
 
@@ -49,6 +70,7 @@ def symmetric_kl(P, Q, *, eps=1e-8):
     >>> np.round(D, 4)  # 0.5 * (0.3 log 1.6 + 0.3 log 2.5) = 0.3 log 2
     array([[0.    , 0.2079]])
     """
+    P, Q = _check_pq(P, Q)
     P, LP, sP = _context(P, eps)
     Q, LQ, sQ = _context(Q, eps)
     D = sP[:, None] + sQ[None, :] - P @ LQ.T - LP @ Q.T
@@ -56,6 +78,16 @@ def symmetric_kl(P, Q, *, eps=1e-8):
     return np.maximum(D, 0.0, out=D)
 
 
+@validate_params(
+    {
+        "P": ["array-like"],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "P_start": ["array-like", None],
+        "eps": _EPS_CONSTRAINT,
+        "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def contextual_kcenter_greedy(P, k, P_start=None, *, eps=1e-8, chunk_size=None):
     r"""Greedy k-center (Sener & Savarese 2018, Algorithm 1) under the symmetric
     KL distance :func:`symmetric_kl` (CDAL-CS, Agarwal et al. 2020, section 3.3).
@@ -98,6 +130,8 @@ def contextual_kcenter_greedy(P, k, P_start=None, *, eps=1e-8, chunk_size=None):
     >>> sel
     array([2, 1])
     """
+    P, P_start = _check_pq(P, P_start, "P_start", allow_empty=True)
+    k = check_n_select(k, P.shape[0], pool_name="P")
     P, L, s = _context(P, eps)
     n = P.shape[0]
     # d(., c) = s/2 + s_c/2 - [P, L] @ [log p_c, p_c] / 2: one matrix product
@@ -156,21 +190,41 @@ class CDAL(BaseQueryStrategy):
     degenerate). The reinforcement-learning selector (CDAL-RL) is not
     implemented.
 
-    Deviations from the reference code: probabilities are floored at ``eps``
-    and renormalised (the reference takes ``log 0`` and produces NaN for
-    confident predictions); the distances to the labelled set are computed in
-    chunks and the greedy loop keeps only an ``O(n_pool)`` vector (the
-    reference builds the full ``n x m`` matrix and updates it in a Python loop
-    over samples). Deterministic (ties to the smallest index).
+    First pick. The authors' CDAL-CS (sharat29ag/CDAL, ``CDAL_CS.py``,
+    ``kCenterGreedy.select_batch``, commit a5697b5) draws the first sample of
+    every batch uniformly at random and selects the others greedily from the
+    labelled set plus that sample; this is the default
+    (``first_pick="random"``). The classification port in the ALFA-Mix code
+    (``models/cdal_model.py``, ``select_coreset``) takes the farthest sample
+    from the labelled set first, as CoreSet does: ``first_pick="farthest"``
+    (deterministic, ties to the smallest index). The random draw is over the
+    unlabelled pool (the authors' ``np.random.choice`` runs over every
+    frame, labelled ones included, and then asserts that the pick is
+    unlabelled), from ``random_state`` instead of numpy's global generator.
+
+    Other deviations from the reference code: probabilities are floored at
+    ``eps`` and renormalised (the reference takes ``log 0`` and produces NaN
+    for confident predictions); the distances to the labelled set are
+    computed in chunks and the greedy loop keeps only an ``O(n_pool)`` vector
+    (the reference builds the full ``n x m`` matrix and updates it in a
+    Python loop over samples). After the first pick the loop is
+    deterministic (ties to the smallest index).
 
     Scores: for selected samples the context distance at which they were
-    picked (non-increasing in the selection order), for the others their
-    final distance to the nearest centre.
+    picked (non-increasing in the selection order after the first pick; the
+    random first pick scores its distance to the labelled set), for the
+    others their final distance to the nearest centre.
 
     Parameters
     ----------
     eps : float, default=1e-8
         Floor of the probabilities before the logarithm.
+    first_pick : {"random", "farthest"}, default="random"
+        ``"random"``: the first sample of the batch is drawn uniformly from
+        the pool (authors' CDAL-CS code); ``"farthest"``: the sample farthest
+        from the labelled set (ALFA-Mix's classification port).
+    random_state : int, RandomState instance or None, default=None
+        Draws the first pick (``first_pick="random"``).
 
     References
     ----------
@@ -194,18 +248,50 @@ class CDAL(BaseQueryStrategy):
     (5,)
     """
 
-    _parameter_constraints = {"eps": [Interval(Real, 0, 1, closed="neither")]}
+    _parameter_constraints = {
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "first_pick": [StrOptions({"random", "farthest"})],
+        "random_state": ["random_state"],
+    }
 
-    def __init__(self, eps=1e-8):
+    def __init__(self, eps=1e-8, first_pick="random", random_state=None):
         self.eps = eps
+        self.first_pick = first_pick
+        self.random_state = random_state
 
     def __query_tags__(self):
-        return QueryStrategyTags(requires_proba=True, requires_labeled_data=True)
+        return QueryStrategyTags(
+            requires_proba=True,
+            requires_labeled_data=True,
+            stochastic=self.first_pick == "random",
+        )
 
     def _query(self, X_pool, learner, budget, random_state):
         P, _ = reduce_class_scores(learner, X_pool, lambda S: S, kind="proba")
         P_lab, _ = reduce_class_scores(learner, learner.X_labeled_, lambda S: S, kind="proba")
-        selected, pick_d, min_d = contextual_kcenter_greedy(P, budget, P_lab, eps=self.eps)
-        scores = min_d
-        scores[selected] = pick_d
-        return selected, scores
+        if self.first_pick == "farthest":
+            selected, pick_d, min_d = contextual_kcenter_greedy(P, budget, P_lab, eps=self.eps)
+            scores = min_d
+            scores[selected] = pick_d
+            return selected, scores
+        n = P.shape[0]
+        first = int(random_state.choice(n))  # the authors' draw, from random_state
+        rest = np.delete(np.arange(n), first)
+        start = np.vstack([P_lab, P[first : first + 1]])
+        scores = np.zeros(n)
+        if budget == 1:
+            sel = np.empty(0, dtype=np.intp)
+            chunk = pool_chunk_size(max(len(rest), 1), 8 * len(start))
+            for sl in iter_pool_chunks(len(rest), chunk) if len(rest) else ():
+                scores[rest[sl]] = symmetric_kl(P[rest[sl]], start, eps=self.eps).min(axis=1)
+        else:
+            sel, pick_d, min_d = contextual_kcenter_greedy(
+                P[rest], budget - 1, start, eps=self.eps
+            )
+            scores[rest] = min_d
+            scores[rest[sel]] = pick_d
+        if len(P_lab):
+            scores[first] = symmetric_kl(P[first : first + 1], P_lab, eps=self.eps).min()
+        else:
+            scores[first] = scores.max()
+        return np.r_[first, rest[sel]].astype(np.intp), scores

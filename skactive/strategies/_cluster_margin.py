@@ -5,6 +5,7 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -16,24 +17,88 @@ from ..utils._embedding import get_embedding
 __all__ = ["ClusterMargin"]
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(x):
+    """splitmix64 finaliser, elementwise on uint64 (wrapping arithmetic)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def row_fingerprints(X, chunk_rows=4096):
+    """A 64-bit fingerprint of each row's content (same values, same key).
+
+    Numeric arrays (any shape and dtype, sparse included) are compared as
+    float64 values; DataFrames through ``pandas.util.hash_pandas_object``
+    (index ignored). Vectorised: every 8-byte word of a row is mixed with
+    its position (splitmix64) and the words are summed, so two different
+    rows collide with probability about ``2**-64``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skactive.strategies._cluster_margin import row_fingerprints
+    >>> k = row_fingerprints(np.array([[1, 2], [2, 1], [1, 2]]))
+    >>> bool(k[0] == k[2]), bool(k[0] == k[1])
+    (True, False)
+    """
+    if hasattr(X, "columns") and hasattr(X, "iloc"):
+        import pandas as pd
+
+        return pd.util.hash_pandas_object(X, index=False).to_numpy(dtype=np.uint64)
+    if not hasattr(X, "shape"):
+        X = np.asarray(X)
+    n = X.shape[0]
+    out = np.empty(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for start in range(0, n, chunk_rows):
+            block = X[start : start + chunk_rows]
+            if sparse.issparse(block):
+                block = block.toarray()
+            block = np.ascontiguousarray(np.asarray(block, dtype=np.float64))
+            block = block.reshape(block.shape[0], -1) + 0.0  # -0.0 -> 0.0
+            words = block.view(np.uint64)
+            salt = np.arange(1, words.shape[1] + 1, dtype=np.uint64) * _GOLDEN
+            out[start : start + chunk_rows] = _mix64(_mix64(words ^ salt).sum(axis=1))
+    return out
+
+
+def _take_rows(X, rows):
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
 class ClusterMargin(BaseQueryStrategy):
     r"""Lowest-margin samples, taken round-robin over HAC clusters, smallest first.
 
     Citovsky et al. (2021), Algorithm 1, as described in the DeepAL+ survey
     (section 2.2): hierarchical agglomerative clustering (average linkage) of
-    the pool embedding is run **once**, at the first query, and reused in
-    later rounds; each query takes the :math:`k_m` pool samples with the
-    smallest margin, groups them by cluster, sorts the clusters by their
-    number of candidates (smallest first) and picks one random member of each
-    cluster in turn, round after round, until the budget is met.
+    the pool embedding is run **once**, at the first query, and its cluster
+    membership is kept in later rounds; each query takes the :math:`k_m`
+    pool samples with the smallest margin, groups them by cluster, sorts the
+    clusters by their number of candidates (smallest first) and picks one
+    random member of each cluster in turn, round after round, until the
+    budget is met.
+
+    Membership across rounds. A pool sample keeps the cluster it got at the
+    first query, as in the paper (the clustering is a one-time
+    pre-processing of the pool). Samples are recognised by their content: a
+    64-bit fingerprint of each row (the values as float64, or pandas' row
+    hash for DataFrames) is stored with its cluster (``16 * n_pool`` bytes),
+    so the shrinking pool of later rounds may come in any order. Identical
+    rows share one cluster (the first one met). A sample that was not in the
+    first pool (the pool grew) joins the cluster with the nearest centroid,
+    in the embedding frozen at the first query.
 
     Scalability (deviation from the paper, which runs a distributed HAC on the
     whole pool): HAC needs :math:`O(n^2)` memory, so it is fitted on at most
     ``max_cluster_samples`` pool samples drawn at random; every other sample
-    (and every sample of later rounds) joins the cluster with the nearest
-    centroid. The embedding used for the clusters is frozen at the first
-    query (a deep copy of the fitted model), so later pools are embedded in
-    the same space as the clusters, as in the paper's one-time pre-processing.
+    of the first pool joins the cluster with the nearest centroid (and keeps
+    it). The embedding of new samples is that of the first query (a deep copy
+    of the fitted model), so they are placed in the space of the clusters.
     :meth:`fit` (called by :meth:`~skactive.ActiveLearner.fit`) forgets the
     clusters; ``reuse_clusters=False`` re-clusters at every query.
 
@@ -61,7 +126,9 @@ class ClusterMargin(BaseQueryStrategy):
     cluster_centers_ : ndarray of shape (n_clusters, n_features_latent)
         Centroids of the HAC clusters (after the first query, if reused).
     cluster_embedder_ : estimator or None
-        Frozen copy of the model that embeds pools for the clusters.
+        Frozen copy of the model that embeds new pool samples.
+    cluster_labels_ : ndarray of shape (n_pool,)
+        Cluster of each sample of the last queried pool.
 
     References
     ----------
@@ -125,16 +192,25 @@ class ClusterMargin(BaseQueryStrategy):
         -------
         self : ClusterMargin
         """
-        for attr in ("cluster_centers_", "cluster_embedder_"):
+        for attr in ("cluster_centers_", "cluster_embedder_", "cluster_labels_",
+                     "_member_keys", "_member_labels"):
             self.__dict__.pop(attr, None)
         return self
 
     def _cluster_labels(self, X_pool, learner, budget, random_state):
         if self.reuse_clusters and hasattr(self, "cluster_centers_"):
-            embedder = self.cluster_embedder_
-            Z = get_embedding(embedder if embedder is not None else learner, X_pool,
-                              space=self.space)
-            return pairwise_distances_argmin(Z, self.cluster_centers_)
+            keys = row_fingerprints(X_pool)
+            pos = np.clip(np.searchsorted(self._member_keys, keys), 0,
+                          len(self._member_keys) - 1)
+            known = self._member_keys[pos] == keys
+            labels = np.empty(len(keys), dtype=np.intp)
+            labels[known] = self._member_labels[pos[known]]
+            if not np.all(known):  # samples that were not in the first pool
+                embedder = self.cluster_embedder_
+                Z = get_embedding(embedder if embedder is not None else learner,
+                                  _take_rows(X_pool, np.flatnonzero(~known)), space=self.space)
+                labels[~known] = pairwise_distances_argmin(Z, self.cluster_centers_)
+            return labels
         Z = get_embedding(learner, X_pool, space=self.space)
         n = Z.shape[0]
         n_fit = min(n, self.max_cluster_samples)
@@ -156,6 +232,10 @@ class ClusterMargin(BaseQueryStrategy):
             np.empty(n, dtype=np.intp)
         labels[sub] = sub_labels
         if self.reuse_clusters:
+            keys = row_fingerprints(X_pool)
+            # identical rows share the cluster of their first occurrence
+            self._member_keys, first = np.unique(keys, return_index=True)
+            self._member_labels = labels[first]
             self.cluster_centers_ = centers
             src = learner
             if hasattr(learner, "X_labeled_") and hasattr(learner, "estimator_"):
@@ -167,6 +247,7 @@ class ClusterMargin(BaseQueryStrategy):
         m, _ = reduce_class_scores(learner, X_pool, margin)
         n = m.shape[0]
         labels = self._cluster_labels(X_pool, learner, budget, random_state)
+        self.cluster_labels_ = labels
         k_m = min(n, max(budget, int(np.ceil(self.margin_ratio * budget))))
         cand = top_k(-m, k_m)
         groups = labels[cand]
