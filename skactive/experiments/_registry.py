@@ -2,6 +2,8 @@
 
 import importlib
 
+from ._image_estimators import image_cnn, image_mlp
+
 __all__ = [
     "available_estimators",
     "available_strategies",
@@ -33,6 +35,8 @@ _STRATEGY_CLASSES = {
     "albl": "ALBL",
     "dbal": "DBAL",
     "bald": "BALD",
+    "batchbald": "BatchBALD",
+    "batch-bald": "BatchBALD",
     "mean-std": "MeanSTD",
     "entropy-dropout": "EntropyDropout",
     "margin-dropout": "MarginDropout",
@@ -178,6 +182,30 @@ def _knn():
     return make_pipeline(StandardScaler(), KNeighborsClassifier())
 
 
+def _ridge():
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(SimpleImputer(), StandardScaler(), Ridge())
+
+
+def _svr():
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVR
+
+    return make_pipeline(SimpleImputer(), StandardScaler(), SVR())
+
+
+def _rf_reg():
+    from sklearn.ensemble import RandomForestRegressor
+
+    return RandomForestRegressor(n_estimators=100)
+
+
 _ESTIMATORS = {
     "svc": (_svc, "SVC() at its defaults (RBF kernel), as in the alamp paper"),
     "svc-scaled": (_svc_scaled, "StandardScaler + SVC()"),
@@ -185,6 +213,13 @@ _ESTIMATORS = {
     "logreg": (_logreg, "StandardScaler + LogisticRegression"),
     "rf": (_rf, "RandomForestClassifier(n_estimators=100)"),
     "knn": (_knn, "StandardScaler + KNeighborsClassifier"),
+    # networks (need torch); they also take the image datasets (mnist, cifar10)
+    "mlp": (image_mlp, "flattened pixels/rows + StandardScaler + skactive MLP (torch)"),
+    "cnn": (image_cnn, "images: skactive SmallCNN through skorch (torch)"),
+    # regressors (the imputer fills NaN, e.g. in the ozone data, with column means)
+    "ridge": (_ridge, "regression: SimpleImputer + StandardScaler + Ridge"),
+    "svr": (_svr, "regression: SimpleImputer + StandardScaler + SVR() (RBF kernel)"),
+    "rf-reg": (_rf_reg, "regression: RandomForestRegressor(n_estimators=100), NaN allowed"),
 }
 
 
@@ -201,7 +236,8 @@ def available_estimators():
 
 
 def get_estimator(name):
-    """A new unfitted classifier from its name (``"svc"``, ``"logreg"``, ...).
+    """A new unfitted estimator from its name (``"svc"``, ``"logreg"``, ...;
+    regressors: ``"ridge"``, ``"svr"``, ``"rf-reg"``).
 
     Examples
     --------

@@ -11,6 +11,7 @@ from ._alamp import Alamp, AlampDiv, MarginDiv, RandomDiv, alamp_score
 from ._alfamix import AlfaMix
 from ._bayesian import BALD, EntropyDropout, LeastConfidenceDropout, MarginDropout, MeanSTD
 from ._badge import BADGE, badge_kmeanspp, gradient_sq_distances
+from ._batchbald import BatchBALD, BatchBALDSaturationWarning
 from ._ceal import CEAL
 from ._cdal import CDAL, contextual_kcenter_greedy, symmetric_kl
 from ._cluster_margin import ClusterMargin
@@ -42,6 +43,8 @@ __all__ = [
     "AlfaMix",
     "BADGE",
     "BALD",
+    "BatchBALD",
+    "BatchBALDSaturationWarning",
     "CDAL",
     "CEAL",
     "ClusterMargin",
