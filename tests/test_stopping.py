@@ -1,0 +1,167 @@
+"""Stopping criteria: statistics on hand-computed cases, sklearn behaviour, and
+early stopping in simulate / run_experiments / the CLI."""
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from skactive import ActiveLearner
+from skactive.exceptions import LearnerCapabilityError
+from skactive.stopping import (
+    ClassificationChange,
+    MaxConfidence,
+    OverallUncertainty,
+    StabilizingPredictions,
+    available_criteria,
+    get_criterion,
+    kappa_agreement,
+    normalized_entropy,
+)
+
+CRITERIA = [StabilizingPredictions, MaxConfidence, OverallUncertainty, ClassificationChange]
+
+
+class _Fixed(ClassifierMixin, BaseEstimator):
+    """A 'fitted classifier' with preset predictions and probabilities."""
+
+    def __init__(self, pred=None, proba=None):
+        self.pred = pred
+        self.proba = proba
+
+    def fit(self, X, y):
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def predict(self, X):
+        return np.asarray(self.pred)[: len(X)]
+
+    def predict_proba(self, X):
+        return np.asarray(self.proba)[: len(X)]
+
+
+def _kappa(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    labels = np.union1d(a, b)
+    po = np.mean(a == b)
+    pe = sum(np.mean(a == c) * np.mean(b == c) for c in labels)
+    return (po - pe) / (1 - pe)
+
+
+# ------------------------------------------------------------------ statistics
+def test_kappa_agreement_by_hand():
+    a, b = [0, 1, 2, 2, 1, 0, 0], [0, 1, 2, 1, 1, 0, 2]
+    assert kappa_agreement(a, b) == pytest.approx(_kappa(a, b))
+    assert kappa_agreement(["x", "x"], ["x", "x"]) == 1.0
+    with pytest.raises(ValueError, match="length"):
+        kappa_agreement([0, 1], [0])
+
+
+def test_stabilizing_predictions_window_and_threshold():
+    seq = [[0, 1, 1, 0], [0, 1, 1, 1], [0, 1, 1, 1], [0, 1, 1, 1], [0, 1, 1, 1]]
+    X = np.zeros((4, 2))
+    crit = StabilizingPredictions(window=3, threshold=0.7)
+    stops = [crit.should_stop(_Fixed(pred=p), X) for p in seq]
+    # kappas: nan, 0.5, 1, 1, 1 -> mean of the last three: -, -, -, 0.833, 1
+    assert stops == [False, False, False, True, True]
+    np.testing.assert_allclose(crit.history_, [np.nan, 0.5, 1.0, 1.0, 1.0])
+    assert crit.stop_round_ == 3 and crit.n_rounds_ == 5 and crit.stopped_
+    strict = StabilizingPredictions()  # 0.99: 0.833 is not enough
+    assert [strict.should_stop(_Fixed(pred=p), X) for p in seq[:4]] == [False] * 4
+    with pytest.raises(ValueError, match="same stop set"):
+        strict.should_stop(_Fixed(pred=[0, 1, 1]), X[:3])
+
+
+def test_classification_change_with_active_learner():
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 3)
+    y = (X[:, 0] + 0.3 * rng.randn(200) > 0).astype(int)
+    learner = ActiveLearner(LogisticRegression()).fit(X[:10], y[:10])
+    crit = ClassificationChange()
+    assert crit.should_stop(learner, X[10:]) is False and np.isnan(crit.history_[0])
+    learner.teach(X[10:30], y[10:30])
+    pool = X[30:]
+    crit.should_stop(learner, pool)
+    expected = np.mean(learner.previous_estimator_.predict(pool) != learner.predict(pool))
+    assert crit.history_[-1] == pytest.approx(expected)
+    loose = ClassificationChange(threshold=1.0)
+    loose.should_stop(learner, pool)
+    assert loose.stopped_  # any change is allowed
+
+
+def test_classification_change_with_bare_classifier():
+    X = np.zeros((4, 1))
+    crit = ClassificationChange(threshold=0.25)
+    preds = [[0, 1, 1, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 1, 1, 1]]
+    assert [crit.should_stop(_Fixed(pred=p), X) for p in preds] == [False, False, False, True]
+    np.testing.assert_allclose(crit.history_, [np.nan, 0.5, 1.0, 0.25])
+    with pytest.raises(ValueError, match="same X"):
+        crit.should_stop(_Fixed(pred=[0, 1]), X[:2])
+
+
+def test_uncertainty_criteria_by_hand():
+    P = np.array([[0.9, 0.1, 0.0], [0.5, 0.25, 0.25], [1.0, 0.0, 0.0]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        H = -np.nansum(P * np.log(P), axis=1) / np.log(3)
+    np.testing.assert_allclose(normalized_entropy(P), H)
+    X = np.zeros((3, 2))
+    mc, ou = MaxConfidence(threshold=0.9), OverallUncertainty(threshold=0.5)
+    assert mc.should_stop(_Fixed(proba=P), X) == (H.max() < 0.9)
+    assert ou.should_stop(_Fixed(proba=P), X) == (H.mean() < 0.5)
+    assert mc.history_ == [pytest.approx(H.max())]
+    assert ou.history_ == [pytest.approx(H.mean())]
+    confident = np.array([[0.9999, 0.0001, 0.0]] * 3)
+    assert MaxConfidence(threshold=0.01).should_stop(_Fixed(proba=confident), X)
+    with pytest.raises(LearnerCapabilityError, match="predict_proba"):
+        MaxConfidence().should_stop(SVC().fit([[0.0], [1.0]], [0, 1]), [[0.5]])
+
+
+# ------------------------------------------------------------ sklearn behaviour
+@pytest.mark.parametrize("cls", CRITERIA, ids=lambda c: c.__name__)
+def test_sklearn_style(cls):
+    crit = cls()
+    params = crit.get_params()
+    X = np.zeros((3, 2))
+    crit.should_stop(_Fixed(pred=[0, 1, 1], proba=[[0.5, 0.5]] * 3), X)
+    fresh = clone(crit)
+    assert fresh.get_params() == params and not hasattr(fresh, "history_")
+    assert len(crit.history_) == 1 and crit.n_rounds_ == 1
+    with pytest.raises(ValueError, match="X"):
+        cls().should_stop(_Fixed(pred=[0]), None)
+    reg = Ridge().fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(ValueError, match="regressor"):
+        cls().should_stop(reg, [[0.5]])
+    with pytest.raises(ValueError):
+        cls(threshold=2.0).should_stop(_Fixed(pred=[0]), [[0.0]])
+
+
+def test_names():
+    assert available_criteria() == sorted(
+        ["stabilizing-predictions", "max-confidence", "overall-uncertainty",
+         "classification-change"]
+    )
+    assert isinstance(get_criterion("StabilizingPredictions"), StabilizingPredictions)
+    assert isinstance(get_criterion("overall_uncertainty"), OverallUncertainty)
+    with pytest.raises(ValueError, match="available"):
+        get_criterion("patience")
+
+
+def test_dataframe_pools_reach_the_previous_model():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame(rng.randn(60, 2), columns=["a", "b"])
+    y = (df["a"] > 0).astype(int).to_numpy()
+    pipe = make_pipeline(make_column_transformer((StandardScaler(), ["a", "b"])),
+                         LogisticRegression())
+    learner = ActiveLearner(pipe).fit(df.iloc[:20], y[:20])
+    learner.teach(df.iloc[20:30].to_numpy(), y[20:30])
+    crit = ClassificationChange()
+    crit.should_stop(learner, df.iloc[30:].to_numpy())
+    assert 0 <= crit.history_[-1] <= 1
