@@ -9,8 +9,8 @@ official source, cited in the test's docstring), on small fixed inputs:
   with a multinomial ``LogisticRegression`` on top (a linear head, so the
   embedding is the input and the head is ``coef_`` / ``intercept_``);
 * ``mc_samples``: MC-dropout probabilities ``(10, n, 10)`` of a tiny seeded
-  MLP on digits, served by :class:`FixedSamples` so that the strategy and the
-  re-derivation see exactly the same stochastic passes.
+  torch MLP on digits, served by :class:`FixedSamples` so that the strategy
+  and the re-derivation see exactly the same stochastic passes.
 
 Helpers: :func:`jaccard` and :func:`chi2_pvalue` (goodness of fit of observed
 picks over seeds against the exact law of the reference rule).
@@ -112,20 +112,29 @@ class FixedSamples(ClassifierMixin, BaseEstimator):
 
 @pytest.fixture(scope="session")
 def mc_samples():
-    """MC-dropout probabilities of a tiny seeded MLP: ``(10, 400, 10)`` float64."""
+    """MC-dropout probabilities ``(10, 400, 10)`` (float64) of a tiny seeded MLP
+    (64-32-10, dropout 0.5) trained for 60 full-batch Adam steps on 200 digits."""
     torch = pytest.importorskip("torch")
-    pytest.importorskip("skorch")
-    from skactive.neural import MLP, ActiveNeuralNetClassifier
-
     X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
+    X = torch.as_tensor(X / 16.0, dtype=torch.float32)
+    y = torch.as_tensor(y)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices on a shared machine
     try:
-        net = ActiveNeuralNetClassifier(
-            MLP, module__hidden_units=32, module__dropout=0.5, max_epochs=5, random_state=0
-        ).fit(X[:200], y[:200])
-        P = net.predict_proba_samples(X[200:600], n_samples=10, random_state=0)
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            net = torch.nn.Sequential(
+                torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+                torch.nn.Linear(32, 10),
+            )
+            opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+            for _ in range(60):
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(net(X[:200]), y[:200]).backward()
+                opt.step()
+            net.train()  # dropout on, as DeepAL+'s predict_prob_dropout
+            with torch.no_grad():
+                P = torch.stack([torch.softmax(net(X[200:600]), 1) for _ in range(10)])
     finally:
         torch.set_num_threads(threads)
-    return P.astype(np.float64)
+    return P.double().numpy()
