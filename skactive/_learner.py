@@ -287,6 +287,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.X_labeled_ = X
         self.y_labeled_ = y
         self.n_iter_ = 0
+        self.query_strategy_ = self._make_strategy().fit(X, y)
+        return self
+
+    def _make_strategy(self):
+        """A clone of ``query_strategy`` (RandomSampling if None), seeded by
+        ``random_state`` when its own ``random_state`` is None."""
         strategy = self.query_strategy
         if strategy is None:
             from .strategies import RandomSampling
@@ -296,13 +302,22 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         params = strategy.get_params(deep=False)
         if "random_state" in params and params["random_state"] is None:
             strategy.set_params(random_state=check_random_state(self.random_state))
-        self.query_strategy_ = strategy.fit(X, y)
-        return self
+        return strategy
 
     def query(self, X_pool, budget=1, *, return_scores=False):
         """Indices of the ``budget`` pool samples to label next, best first.
 
         Delegates to ``query_strategy_.query(X_pool, self, budget)``.
+
+        Before :meth:`fit` (no labels yet) a fresh clone of ``query_strategy``
+        answers instead, so that a model-free strategy (tag
+        ``requires_fitted_learner=False``: RandomSampling, TypiClust,
+        ProbCover, KMeansSampling, KCenterGreedy) can choose the initial
+        labelled set; strategies that need a model raise
+        :class:`~sklearn.exceptions.NotFittedError`. The learner stays
+        unfitted; the feature steps of a ``Pipeline`` estimator are then fitted
+        on ``X_pool`` itself (see
+        :func:`skactive.utils._embedding.resolve_unfitted_learner`).
 
         Parameters
         ----------
@@ -314,11 +329,24 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         indices : ndarray of shape (budget,)
         scores : ndarray of shape (n_pool,), only if ``return_scores=True``
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skactive import ActiveLearner
+        >>> from skactive.strategies import TypiClust
+        >>> X = np.r_[np.zeros((10, 2)), np.ones((10, 2))]
+        >>> X += np.random.RandomState(0).normal(scale=0.1, size=X.shape)
+        >>> learner = ActiveLearner(query_strategy=TypiClust(random_state=0))
+        >>> idx = learner.query(X, budget=2)  # before fit: one per cluster
+        >>> sorted(X[idx, 0].round().tolist())
+        [0.0, 1.0]
         """
-        check_is_fitted(self)
-        return self.query_strategy_.query(
-            X_pool, self, budget, return_scores=return_scores
-        )
+        if hasattr(self, "query_strategy_"):
+            strategy = self.query_strategy_
+        else:  # no labels yet: model-free strategies only (the others raise)
+            strategy = self._make_strategy()
+        return strategy.query(X_pool, self, budget, return_scores=return_scores)
 
     def teach(self, X, y, *, X_pseudo=None, y_pseudo=None, **fit_params):
         """Add newly labelled samples and refit.

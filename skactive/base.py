@@ -49,6 +49,12 @@ class QueryStrategyTags:
         Reads ``previous_estimator_`` when available (alamp).
     stochastic : bool
         The selection depends on ``random_state``.
+    requires_fitted_learner : bool
+        Needs a fitted model (the default). ``False`` for model-free
+        strategies (random, TypiClust, ProbCover, k-means, k-center on the raw
+        or a transformer's features), which can choose the initial labelled
+        set from an unfitted :class:`~skactive.ActiveLearner`; the others
+        raise :class:`~sklearn.exceptions.NotFittedError` there.
     task : {"classification", "regression", "both"}
         The learners the strategy works with: classifiers (the default),
         regressors (e.g. :class:`~skactive.strategies.GreedySamplingX`), or
@@ -72,6 +78,7 @@ class QueryStrategyTags:
     requires_torch: bool = False
     uses_previous_model: bool = False
     stochastic: bool = False
+    requires_fitted_learner: bool = True
     task: str = "classification"
 
 

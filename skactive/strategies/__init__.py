@@ -21,6 +21,7 @@ from ._dbal import DBAL
 from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
 from ._lada import LADA
 from ._lpl import LPL, LearningLoss
+from ._probcover import ProbCover, ball_graph, max_coverage_greedy, purity_delta
 from ._random import RandomSampling
 from ._regression import (
     GreedySamplingX,
@@ -28,6 +29,7 @@ from ._regression import (
     ImprovedGreedySampling,
     greedy_sampling,
 )
+from ._typiclust import TypiClust, typicality
 from ._uncertainty import Entropy, LeastConfidence, Margin, VarRatio
 from ._vaal import VAAL
 from ._waal import WAAL, waal_score
@@ -65,14 +67,17 @@ __all__ = [
     "MarginDiv",
     "MarginDropout",
     "MeanSTD",
+    "ProbCover",
     "QueryByCommittee",
     "RandomDiv",
     "RandomSampling",
+    "TypiClust",
     "VAAL",
     "VarRatio",
     "WAAL",
     "alamp_score",
     "badge_kmeanspp",
+    "ball_graph",
     "contextual_kcenter_greedy",
     "exp4p_probabilities",
     "exp4p_update",
@@ -81,8 +86,11 @@ __all__ = [
     "greedy_sampling",
     "kl_disagreement",
     "kcenter_greedy",
+    "max_coverage_greedy",
     "nearest_to_centers",
+    "purity_delta",
     "symmetric_kl",
+    "typicality",
     "vote_entropy",
     "waal_score",
 ]

@@ -259,7 +259,9 @@ class KMeansSampling(BaseQueryStrategy):
         self.random_state = random_state
 
     def __query_tags__(self):
-        return QueryStrategyTags(requires_embedding=True, stochastic=True, task="both")
+        return QueryStrategyTags(
+            requires_embedding=True, stochastic=True, task="both", requires_fitted_learner=False
+        )
 
     def _query(self, X_pool, learner, budget, random_state):
         Z = get_embedding(learner, X_pool, space=self.space)
@@ -333,12 +335,16 @@ class KCenterGreedy(BaseQueryStrategy):
 
     def __query_tags__(self):
         return QueryStrategyTags(
-            requires_embedding=True, requires_labeled_data=True, task="both"
+            requires_embedding=True,
+            requires_labeled_data=True,
+            task="both",
+            requires_fitted_learner=False,  # no labels yet: starts from index 0
         )
 
     def _query(self, X_pool, learner, budget, random_state):
         Z = get_embedding(learner, X_pool, space=self.space)
-        Z_lab = get_embedding(learner, learner.X_labeled_, space=self.space)
+        X_lab = getattr(learner, "X_labeled_", None)  # None before fit: no centres
+        Z_lab = None if X_lab is None else get_embedding(learner, X_lab, space=self.space)
         selected, pick_d, min_d = kcenter_greedy(Z, budget, Z_lab, metric=self.metric)
         scores = min_d
         scores[selected] = pick_d

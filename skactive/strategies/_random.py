@@ -40,7 +40,7 @@ class RandomSampling(BaseQueryStrategy):
         self.random_state = random_state
 
     def __query_tags__(self):
-        return QueryStrategyTags(stochastic=True, task="both")
+        return QueryStrategyTags(stochastic=True, task="both", requires_fitted_learner=False)
 
     def _query(self, X_pool, learner, budget, random_state):
         scores = random_state.random_sample(X_pool.shape[0])

@@ -189,11 +189,102 @@ def get_embedding(learner, X, *, space="embedding"):
         return _as_2d_dense(X)
     if space != "embedding":
         raise ValueError(f"space must be 'embedding' or 'input', got {space!r}.")
-    transforms, final = resolve_learner(learner)
+    if _unfitted_wrapper(learner):  # a model-free strategy choosing the initial set
+        transforms, final = resolve_unfitted_learner(learner, X)
+    else:
+        transforms, final = resolve_learner(learner)
     Xt = _transform(transforms, X)
     if hasattr(final, "embed"):
         Xt = final.embed(Xt)
     return _as_2d_dense(Xt)
+
+
+def _unfitted_wrapper(learner):
+    """An unfitted ActiveLearner, Pipeline or search (a bare estimator is
+    its own final estimator either way)."""
+    from sklearn.pipeline import Pipeline
+
+    if hasattr(learner, "_make_estimator") and hasattr(learner, "query_strategy"):
+        return not hasattr(learner, "estimator_")
+    if isinstance(learner, Pipeline) or (
+        hasattr(learner, "cv") and hasattr(learner, "estimator")
+    ):
+        return not _is_fitted(learner)
+    return False
+
+
+def _is_fitted(estimator):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    except (TypeError, AttributeError):  # not a full estimator: checked elsewhere
+        return True
+    return True
+
+
+def resolve_unfitted_learner(learner, X):
+    """Feature transforms of an *unfitted* learner, fitted on ``X`` itself.
+
+    Used when a model-free strategy (TypiClust, ProbCover, KMeansSampling,
+    KCenterGreedy) chooses the initial labelled set before anything is
+    fitted. The learner is unwrapped as in :func:`resolve_learner` (an
+    unfitted :class:`~skactive.ActiveLearner` -> a clone of its estimator, an
+    unfitted search -> its ``estimator``); the steps before the last one of a
+    :class:`~sklearn.pipeline.Pipeline` are cloned and fitted on ``X``
+    without labels (``StandardScaler``, ``PCA``, ... : the initial set is
+    chosen in the feature space the model will see; a transformer that needs
+    ``y`` raises its own error). The learner itself is not modified. A final
+    estimator with an ``embed`` method (a network) cannot embed before it is
+    trained: :class:`~sklearn.exceptions.NotFittedError` (use
+    ``space="input"``).
+
+    Returns ``(transforms, final)`` like :func:`resolve_learner`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skactive.utils._embedding import resolve_unfitted_learner
+    >>> X = np.array([[0.0], [2.0]])
+    >>> transforms, final = resolve_unfitted_learner(
+    ...     make_pipeline(StandardScaler(), LogisticRegression()), X)
+    >>> transforms[0].transform(X).ravel().tolist(), type(final).__name__
+    ([-1.0, 1.0], 'LogisticRegression')
+    """
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.pipeline import Pipeline
+
+    transforms = []
+    est, Xt = learner, X
+    for _ in range(100):  # guards against a pathological self-reference
+        if hasattr(est, "_make_estimator") and hasattr(est, "query_strategy"):
+            est = est._make_estimator()  # an unfitted ActiveLearner
+        elif hasattr(est, "best_estimator_") or (
+            hasattr(est, "estimator") and hasattr(est, "cv") and not _is_fitted(est)
+        ):
+            est = getattr(est, "best_estimator_", None) or est.estimator
+        elif isinstance(est, Pipeline):
+            if len(est) > 1:
+                head = clone(est[:-1]).fit(Xt)
+                transforms.append(head)
+                Xt = head.transform(Xt)
+            est = est.steps[-1][1]
+        else:
+            break
+    if hasattr(est, "embed") and not _is_fitted(est):
+        raise NotFittedError(
+            f"The learner is not fitted, and its {type(est).__name__} cannot embed "
+            "the pool before it is trained: use space='input' (raw features) to "
+            "choose the initial set, or fit the learner first."
+        )
+    return transforms, est
 
 
 def get_linear_head(learner):

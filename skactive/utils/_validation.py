@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 from scipy import sparse
 from sklearn.utils import get_tags
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..exceptions import LearnerCapabilityError
@@ -131,7 +132,9 @@ def check_query_learner(learner, tags, strategy_name="The query strategy"):
     Raises
     ------
     sklearn.exceptions.NotFittedError
-        If the learner is not fitted.
+        If the learner is not fitted, unless ``tags.requires_fitted_learner``
+        is False (model-free strategies choosing the initial set; no other
+        check applies then).
     LearnerCapabilityError
         If a required capability is missing.
 
@@ -148,7 +151,21 @@ def check_query_learner(learner, tags, strategy_name="The query strategy"):
             f"{strategy_name} needs a fitted learner (an ActiveLearner or a fitted "
             f"classifier), got {learner!r}."
         )
-    check_is_fitted(learner)
+    if not getattr(tags, "requires_fitted_learner", True):
+        try:
+            check_is_fitted(learner)
+        except NotFittedError:
+            return  # model-free strategy, no labels yet: nothing else to check
+    try:
+        check_is_fitted(learner)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"{strategy_name} needs a fitted model, but this "
+            f"{type(learner).__name__} is not fitted yet: call fit(X_labeled, "
+            "y_labeled) first. Only model-free strategies (RandomSampling, "
+            "TypiClust, ProbCover, KMeansSampling, KCenterGreedy) can choose the "
+            "initial labelled set from an unfitted learner."
+        ) from exc
     name = type(learner).__name__
     if tags.requires_proba and not hasattr(learner, "predict_proba"):
         raise LearnerCapabilityError(

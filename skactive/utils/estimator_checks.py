@@ -254,10 +254,27 @@ def check_query_bad_pool(strategy, learner, X_pool):
 
 
 def check_query_unfitted_learner(strategy, learner, X_pool):
-    """An unfitted learner raises NotFittedError."""
-    _expect_error(
-        NotFittedError, None, partial(_query, clone(strategy), clone(learner), X_pool, 2)
-    )
+    """An unfitted learner raises NotFittedError, unless the strategy is
+    model-free (tag ``requires_fitted_learner=False``): then it chooses
+    ``budget`` unique pool samples (the initial set; the learner's label set
+    is given in advance, as ``ActiveLearner(classes=...)``) and the learner
+    stays unfitted."""
+    unfitted = clone(learner)
+    if get_query_tags(strategy).requires_fitted_learner:
+        _expect_error(
+            NotFittedError, "fit", partial(_query, clone(strategy), unfitted, X_pool, 2)
+        )
+        return
+    params = unfitted.get_params(deep=False)
+    if params.get("classes", False) is None and hasattr(learner, "classes_"):
+        unfitted.set_params(classes=learner.classes_)
+    before = pickle.dumps(unfitted)
+    for budget in (1, 7):
+        idx = _query(clone(strategy), unfitted, X_pool, budget)
+        assert idx.shape == (budget,) and np.unique(idx).size == budget, (
+            "a model-free strategy must choose unique indices from an unfitted learner"
+        )
+    assert pickle.dumps(unfitted) == before, "query fitted or changed the unfitted learner"
 
 
 def check_query_scores(strategy, learner, X_pool):
