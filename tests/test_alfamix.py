@@ -126,12 +126,65 @@ def test_exact_linear_thresholds_match_direct_evaluation():
     rng = np.random.RandomState(0)
     head = _LinearHead(rng.normal(size=(3, 2)), rng.normal(size=3))
     Z, anchors = rng.normal(size=(200, 2)), rng.normal(size=(3, 2))
-    s = AlfaMix(random_state=0)
-    for budget in (5, 150):
-        f_exact, e1 = s._flips(Z, head, anchors, 3, budget, None)
-        f_direct, e2 = s._flips(Z, head, anchors, 3, budget, None, exact_linear=False)
+    for direction in ("official", "gradient"):
+        s = AlfaMix(direction=direction, random_state=0)
+        for budget in (5, 150):
+            f_exact, e1 = s._flips(Z, head, anchors, budget, None)
+            f_direct, e2 = s._flips(Z, head, anchors, budget, None, exact_linear=False)
+            assert e1 == e2
+            np.testing.assert_array_equal(f_exact, f_direct)
+
+
+def _relu_problem(rng, n=400, D=12, K=4):
+    """ReLU-like embeddings, class anchors exactly 0 on some units, and one discrete
+    column whose class-constant value the anchors share with the pool."""
+    centers = rng.normal(scale=0.3, size=(K, D))
+    centers[rng.rand(K, D) < 0.3] = -3.0
+    y_lab = np.repeat(np.arange(K), 5)
+    Z_lab = np.maximum(centers[y_lab] + 0.5 * rng.normal(size=(len(y_lab), D)), 0)
+    Z = np.maximum(centers[rng.randint(K, size=n)] + 0.5 * rng.normal(size=(n, D)), 0)
+    Z_lab[:, 0] = np.where(y_lab % 2, 1.5, 0.5)
+    Z[:, 0] = rng.choice([0.5, 1.5], size=n)
+    head = _LinearHead(rng.normal(size=(K, D)), 0.1 * rng.normal(size=K))
+    anchors = np.array([Z_lab[y_lab == k].mean(axis=0) for k in range(K)])
+    return head, Z, Z_lab, anchors
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_linear_shortcut_is_exact_with_masked_dimensions(dtype):
+    """Anchors that share values with samples (ReLU zeros, a discrete column):
+    the corrected thresholds equal a direct evaluation of the reference's mixes."""
+    head, Z, Z_lab, anchors = _relu_problem(np.random.RandomState(1))
+    assert (anchors == 0).any() and ((Z == 0)[:, None, :] & (anchors == 0)).any()
+    assert (Z[:, None, 0] == anchors[None, :, 0]).any()
+    s = AlfaMix(epsilon_scaling="none", random_state=0)
+    for budget in (5, 50, 300):
+        f_fast, e1 = s._flips(Z.astype(dtype), head, anchors, budget, None, Z_lab=Z_lab)
+        f_direct, e2 = s._flips(Z, head, anchors, budget, None, exact_linear=False)
         assert e1 == e2
-        np.testing.assert_array_equal(f_exact, f_direct)
+        np.testing.assert_array_equal(f_fast, f_direct)
+    # the masked dimensions matter here: the whole-gradient move flips other pairs
+    f_grad, _ = s.set_params(direction="gradient")._flips(Z, head, anchors, 50, None)
+    f_off, _ = s.set_params(direction="official")._flips(Z, head, anchors, 50, None,
+                                                         Z_lab=Z_lab)
+    assert (f_grad != f_off).any()
+
+
+def test_official_direction_leaves_equal_dimensions_still():
+    # class 1 iff x > 0; u = (0.5, 0) is predicted 1, its gradient points along -e_0.
+    # The anchor (0.5, 3) equals u in dimension 0: the reference's mix does not move
+    # there (alpha_0 * 0), so it never flips; the whole-gradient move of length
+    # eps * ||z* - u|| = .2 * 3 = .6 > .5 crosses x = 0.
+    head = _LinearHead(np.array(W2), np.array(B2))
+    Z, anchors = np.array([[0.5, 0.0]]), np.array([[0.5, 3.0]])
+    for exact in (True, False):
+        s = AlfaMix(epsilon_scaling="none", epsilon_max=0.2)
+        assert not s._flips(Z, head, anchors, 0, None, exact_linear=exact)[0].any()
+        s.set_params(direction="gradient")
+        assert s._flips(Z, head, anchors, 0, None, exact_linear=exact)[0].all()
+    alpha = _closed_form_alpha(Z[0], anchors[0], np.array([-1.0, 0.0]), 0.2)
+    assert alpha[0] == pytest.approx(-0.6 / 1e-8) and alpha[1] == 0.0
+    np.testing.assert_allclose(alpha * (anchors[0] - Z[0]), [0.0, 0.0])
 
 
 def test_fill_never_duplicates(learner):
@@ -167,8 +220,26 @@ def test_learned_alpha_stays_in_box():
         flips, alpha = _learn_alpha(head, Z, y_hat, anchors, eps, n_iter=5, learning_rate=0.1,
                                     l2_penalty=0.01, rng=np.random.RandomState(0))
         assert alpha.shape == (30, 3, 4) and flips.shape == (30, 3)
-        assert alpha.min() >= 0.0 and alpha.max() <= eps
+        assert alpha.min() >= 1e-8 and alpha.max() <= eps  # clamp_alpha
     assert flips.any()
+
+
+def test_learned_alpha_tests_the_initial_mix_and_not_the_last_step():
+    """One iteration: the flips are those of the initial alpha, drawn from
+    clamp(N(eps/2, eps/2), 1e-8, eps); its Adam step is taken but not tested."""
+    rng = np.random.RandomState(0)
+    head = _LinearHead(rng.normal(size=(3, 4)), rng.normal(size=3))
+    Z, anchors = rng.normal(size=(50, 4)), 3 * rng.normal(size=(3, 4))
+    y_hat = head.logits(Z).argmax(axis=1)
+    eps = 0.5
+    flips, alpha = _learn_alpha(head, Z, y_hat, anchors, eps, n_iter=1, learning_rate=0.1,
+                                l2_penalty=0.01, rng=np.random.RandomState(7))
+    a0 = np.clip(np.random.RandomState(7).normal(eps / 2, eps / 2, size=(50, 3, 4)), 1e-8, eps)
+    mix = Z[:, None, :] + a0 * (anchors[None] - Z[:, None, :])
+    np.testing.assert_array_equal(flips, head.logits(mix).argmax(axis=2) != y_hat[:, None])
+    # the step is lr * sign(g) (a fresh Adam), then the clamp
+    assert np.all(np.isclose(np.abs(alpha - a0), 0.1, atol=1e-6) | (alpha == eps)
+                  | (alpha == 1e-8))
 
 
 def test_learned_flips_more_as_epsilon_grows(learner):
@@ -223,10 +294,13 @@ def test_errors(learner):
 
 
 def test_schedule():
+    # the reference's loop: cap = 0; while cap < 1: cap += step
     assert _epsilon_schedule(0.2, 1.0) == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+    assert len(_epsilon_schedule(0.2, 1.0)) == 5
     assert len(_epsilon_schedule(0.03125, 1.0)) == 32
-    assert _epsilon_schedule(0.3, 1.0)[-1] == 1.0
-    assert _epsilon_schedule(0.5, 0.2) == [0.2]
+    assert _epsilon_schedule(0.3, 1.0) == pytest.approx([0.3, 0.6, 0.9, 1.2])
+    assert len(_epsilon_schedule(0.1, 1.0)) == 11  # 10 x 0.1 sums to 0.9999999999999999
+    assert _epsilon_schedule(0.5, 0.2) == [0.5]
 
 
 def test_torch_head_matches_linear_head(learner):

@@ -1,4 +1,10 @@
-"""ALFA-Mix: active learning by feature mixing (Parvaneh et al., CVPR 2022)."""
+"""ALFA-Mix: active learning by feature mixing (Parvaneh et al., CVPR 2022).
+
+Reference code: github.com/AminParvaneh/alpha_mix_active_learning, commit
+b79d95458081efff6d9a3d17d50cf6b4fae6f98c, ``query_strategies/alpha_mix_sampling.py``
+(``query``, ``find_candidate_set``, ``calculate_optimum_alpha``,
+``generate_alpha``, ``clamp_alpha``, ``learn_alpha``, ``sample``).
+"""
 
 import warnings
 from numbers import Integral, Real
@@ -19,7 +25,18 @@ __all__ = ["AlfaMix"]
 #: Reference step (= starting value) of epsilon: the README's ``--alpha_cap 0.2``
 #: for the closed form, the argparse default ``0.03125`` for the learned alpha.
 _REFERENCE_EPSILON = {"closed_form": 0.2, "learned": 0.03125}
+#: The reference's guard: ``alpha = ... / (z* - z + 1e-8)`` (closed form) and
+#: ``clamp(alpha, min=1e-8, max=cap)`` (learned).
+_GUARD = 1e-8
+#: ``|z*_d - z_d|`` up to which the closed form's factor ``(z*_d - z_d) / (z*_d -
+#: z_d + 1e-8)`` is computed exactly by the linear shortcut; above, it is taken
+#: as 1 (it then differs from 1 by less than 1 %).
+_COINCIDE_TOL = 1e-6
+#: Rows of the pool (strided) searched for values that an anchor shares.
+_N_PROBE_ROWS = 4096
 _TINY = 1e-12
+#: ``kmeans="auto"``: the reference k-means up to ``n_candidates * budget`` of this.
+_AUTO_KMEANS_WORK = 50_000
 
 
 # --------------------------------------------------------------------- heads
@@ -29,7 +46,7 @@ class _LinearHead:
     linear = True
 
     def __init__(self, W, b):
-        self.W, self.b = W, b
+        self.W, self.b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
 
     def logits(self, Z):
         return Z @ self.W.T + self.b
@@ -42,15 +59,15 @@ class _LinearHead:
 
 
 class _TorchHead:
-    """Any torch head (e.g. ``module_.head`` of a skorch net): autograd for the
-    gradient w.r.t. the embedding. torch is imported only here."""
+    """Any torch head, a submodule or a method of the net's module (``module_.head``):
+    autograd for the gradient w.r.t. the embedding. torch is imported only here."""
 
     linear = False
 
-    def __init__(self, module, device):
+    def __init__(self, head, module, device):
         import torch
 
-        self.torch, self.module, self.device = torch, module, device
+        self.torch, self.head, self.module, self.device = torch, head, module, device
         params = list(module.parameters())
         self.dtype = params[0].dtype if params else torch.float32
 
@@ -62,10 +79,10 @@ class _TorchHead:
             z = torch.as_tensor(np.asarray(Z), dtype=self.dtype, device=self.device)
             if y is None:
                 with torch.no_grad():
-                    return module(z).double().cpu().numpy(), None
+                    return self.head(z).double().cpu().numpy(), None
             with torch.enable_grad():
                 z.requires_grad_(True)
-                out = module(z)
+                out = self.head(z)
                 target = torch.as_tensor(y, dtype=torch.long, device=self.device)
                 loss = torch.nn.functional.cross_entropy(out, target, reduction="sum")
                 (grad,) = torch.autograd.grad(loss, z)
@@ -85,14 +102,15 @@ def _resolve_head(learner):
         return _LinearHead(*get_linear_head(learner))
     except LearnerCapabilityError as exc:
         _, final = resolve_learner(learner)
-        head = getattr(getattr(final, "module_", None), "head", None)
-        if head is None or not hasattr(head, "parameters"):
+        module = getattr(final, "module_", None)
+        head = getattr(module, "head", None)
+        if not callable(head) or not hasattr(module, "parameters"):
             raise LearnerCapabilityError(
                 "AlfaMix needs the gradient of the loss w.r.t. the embedding: a "
                 "linear head (coef_/intercept_ or linear_head()) or a torch head "
-                f"(module_.head of a skorch net). {exc}"
+                f"(module_.head of a skorch net, a submodule or a method). {exc}"
             ) from exc
-        return _TorchHead(head, getattr(final, "device", "cpu"))
+        return _TorchHead(head, module, getattr(final, "device", "cpu"))
 
 
 # ----------------------------------------------------------------- building blocks
@@ -105,14 +123,52 @@ def _anchors(Z_lab, y_lab, classes, missing_anchor):
 
 
 def _anchor_distances(Z, anchors):
-    """Euclidean distances ``||z* - z_u||``, shape (n, n_anchors), float64."""
-    Z = Z.astype(np.float64, copy=False)
-    d2 = (
-        np.einsum("ij,ij->i", Z, Z)[:, None]
-        + np.einsum("ij,ij->i", anchors, anchors)[None, :]
-        - 2.0 * (Z @ anchors.T)
-    )
+    """Euclidean distances ``||z* - z_u||``, shape (n, n_anchors), in Z's dtype."""
+    A = anchors.astype(Z.dtype, copy=False)
+    d2 = (np.einsum("ij,ij->i", Z, Z)[:, None] + np.einsum("ij,ij->i", A, A)[None, :]
+          - 2.0 * (Z @ A.T))
     return np.sqrt(np.maximum(d2, 0.0))
+
+
+def _official_factor(delta):
+    r"""The reference's per-dimension factor of the closed-form move.
+
+    ``alpha = s g / (delta + 1e-8)`` gives the move ``alpha * delta = s g *
+    delta / (delta + 1e-8)``: 1 where ``delta`` is not tiny, 0 where
+    ``z*_d == z_d``. A zero denominator (``delta == -1e-8``) gives 0.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = delta / (delta + _GUARD)
+    return np.where(np.isfinite(r), r, 0.0)
+
+
+def _closed_form_alpha(z_u, anchor, grad, epsilon):
+    r"""Closed-form interpolation ratio of the reference code (eq. 5 with its guard).
+
+    .. math:: \alpha^* = \epsilon\,\|z^* - z^u\|_2\,
+              \frac{\nabla_{z^u}\ell}{\|\nabla_{z^u}\ell\|_2} \oslash (z^* - z^u + 10^{-8})
+
+    (``calculate_optimum_alpha``), so that the mix :math:`\alpha^*\odot z^* +
+    (1-\alpha^*)\odot z^u` moves by :math:`\epsilon\|z^*-z^u\|\,g/\|g\|` on the
+    dimensions where :math:`z^*_d \ne z^u_d` and stays put where they are equal.
+    Not clamped (the reference does not clamp the closed form).
+
+    Parameters
+    ----------
+    z_u, anchor, grad : ndarray of shape (D,) or (n, D)
+    epsilon : float
+        Already scaled (the reference divides by ``sqrt(D)``).
+
+    Returns
+    -------
+    alpha : ndarray of the broadcast shape
+    """
+    z_u, anchor, grad = (np.asarray(a, dtype=float) for a in (z_u, anchor, grad))
+    delta = anchor - z_u
+    scale = epsilon * np.linalg.norm(delta, axis=-1, keepdims=True)
+    scale = scale / np.maximum(np.linalg.norm(grad, axis=-1, keepdims=True), _TINY)
+    with np.errstate(divide="ignore"):
+        return scale * grad / (delta + _GUARD)
 
 
 def _exit_times(L, V, y_hat):
@@ -130,88 +186,171 @@ def _exit_times(L, V, y_hat):
     return t.min(axis=1)
 
 
-def _closed_form_step(grad, dist, epsilon):
-    r"""Eq. 5: ``alpha (.) (z* - z_u) = epsilon ||z* - z_u|| g / ||g||``.
+def _shared_values(anchors, reference, tol):
+    """Boolean (A, D): anchor value within ``tol`` of 0 or of a value of that column of
+    ``reference`` (the labelled embeddings and a strided sample of the pool)."""
+    R = np.sort(np.vstack([reference, np.zeros((1, anchors.shape[1]))]), axis=0)
+    last = len(R) - 1
+    out = np.empty(anchors.shape, dtype=bool)
+    for d in range(anchors.shape[1]):
+        col, v = R[:, d], anchors[:, d]
+        i = np.searchsorted(col, v)
+        out[:, d] = ((np.abs(col[np.minimum(i, last)] - v) <= tol)
+                     | (np.abs(v - col[np.maximum(i - 1, 0)]) <= tol))
+    return out
 
-    Returns the mixing displacement for every anchor, shape (n, A, D).
+
+def _inverse_exit_times(gap_inv, V, y_hat):
+    """``1 / t`` for :func:`_exit_times`, vectorised over extra middle axes of ``V``:
+    ``max(0, max_k (V_k - V_yhat) / (L_yhat - L_k))``. ``gap_inv`` is ``1 / gap``
+    with 0 at ``y_hat``, shape (n, K); ``V`` is (n, K) or (n, A, K)."""
+    Vy = np.take_along_axis(V, y_hat.reshape((-1,) + (1,) * (V.ndim - 1)), axis=-1)
+    q = (V - Vy) * (gap_inv if V.ndim == 2 else gap_inv[:, None, :])
+    return np.maximum(np.fmax.reduce(q, axis=-1), 0.0)
+
+
+def _linear_exit_times(Zc, head, anchors, shared):
+    """Exact flip thresholds of the closed form with a linear head.
+
+    Along the reference's move ``s g (.) r / ||g||`` (``r`` the official factor of
+    each (sample, anchor, dimension)) the logits are ``L + s W (g (.) r) / ||g||``:
+    the pool logits plus a shift linear in ``s``. With ``r = 1`` the shift rate is
+    ``W g / ||g|| = P (W W^T) / ||g||`` (``g = P W``, ``P = p - e_yhat``), the same
+    for every anchor; the dimensions where ``z*_d`` (nearly) equals ``z_d`` --
+    among the anchor values flagged in ``shared`` -- are subtracted per anchor:
+    anchor values 0 (ReLU units) through one product with the anchors' masked
+    weights, other values column by column. Returns ``1 / s`` at which the
+    prediction flips, shape (n_chunk, A) (0: never).
     """
-    g_norm = np.linalg.norm(grad, axis=1, keepdims=True)
-    g_hat = grad / np.maximum(g_norm, _TINY)
-    return (epsilon * dist)[:, :, None] * g_hat[:, None, :]
-
-
-def _closed_form_alpha(z_u, anchor, grad, epsilon):
-    r"""Closed-form interpolation ratio of ALFA-Mix (Parvaneh et al., eq. 5).
-
-    .. math:: \alpha^* = \epsilon\,\|z^* - z^u\|_2\,
-              \frac{\nabla_{z^u}\ell}{\|\nabla_{z^u}\ell\|_2} \oslash (z^* - z^u)
-
-    so that the mix :math:`\alpha^*\odot z^* + (1-\alpha^*)\odot z^u` is the step
-    of length :math:`\epsilon\|z^*-z^u\|` along the loss gradient (the maximiser
-    of the linearised loss, eq. 4, over steps of that length). As in the
-    reference code, ``1e-8`` guards the element-wise division.
-
-    Parameters
-    ----------
-    z_u, anchor, grad : ndarray of shape (D,) or (n, D)
-    epsilon : float
-        Already scaled (the reference divides by ``sqrt(D)``).
-
-    Returns
-    -------
-    alpha : ndarray of the broadcast shape
-    """
-    z_u, anchor, grad = (np.asarray(a, dtype=float) for a in (z_u, anchor, grad))
-    delta = anchor - z_u
-    scale = epsilon * np.linalg.norm(delta, axis=-1, keepdims=True)
-    scale = scale / np.maximum(np.linalg.norm(grad, axis=-1, keepdims=True), _TINY)
-    return scale * grad / (delta + 1e-8)
+    dt = Zc.dtype
+    W = head.W.astype(dt, copy=False)
+    K, A = W.shape[0], len(anchors)
+    L = (Zc @ W.T).astype(np.float64) + head.b
+    rows = np.arange(len(Zc))
+    y_hat = L.argmax(axis=1)
+    P = softmax(L, axis=1)
+    P[rows, y_hat] -= 1.0
+    PM = P @ (head.W @ head.W.T)
+    g_norm = np.sqrt(np.maximum(np.einsum("ij,ij->i", PM, P), 0.0))[:, None]
+    g_norm = np.maximum(g_norm, _TINY)
+    V = (PM / g_norm).astype(dt)  # W g / ||g||, (n, K)
+    with np.errstate(divide="ignore"):
+        gap_inv = 1.0 / (L[rows, y_hat][:, None] - L)
+    gap_inv[rows, y_hat] = 0.0
+    gap_inv = gap_inv.astype(dt)
+    if not shared.any():
+        return np.repeat(_inverse_exit_times(gap_inv, V, y_hat)[:, None], A, axis=1)
+    cols = np.flatnonzero(shared.any(axis=0))
+    ZU, WU = np.take(Zc, cols, axis=1), np.take(W, cols, axis=1)
+    GU = (P.astype(dt) @ WU) / g_norm.astype(dt)  # g / ||g|| on those columns
+    zero = shared[:, cols] & (anchors[:, cols] == 0.0)
+    if zero.any():  # delta = -z: lag = 1 - r = 1e-8 / (1e-8 - z) where |z| <= tol
+        near = np.abs(ZU) <= _COINCIDE_TOL
+        lag = near.astype(dt)
+        tiny = near & (ZU != 0)
+        if tiny.any():
+            with np.errstate(divide="ignore"):
+                lag[tiny] = _GUARD / (_GUARD - ZU[tiny].astype(np.float64))
+            lag[~np.isfinite(lag)] = 1.0
+        Wz = (zero[:, None, :] * WU[None, :, :]).reshape(A * K, -1)
+        V = V[:, None, :] - ((GU * lag) @ Wz.T).reshape(len(Zc), A, K)
+    else:
+        V = np.repeat(V[:, None, :], A, axis=1)
+    other = shared[:, cols] & ~zero
+    for a in np.flatnonzero(other.any(axis=1)):
+        c = np.flatnonzero(other[a])
+        delta = anchors[a, cols[c]] - np.take(ZU, c, axis=1)
+        near = np.abs(delta) <= _COINCIDE_TOL
+        hit = np.flatnonzero(near.any(axis=1))
+        if len(hit):
+            lag = np.where(near[hit], 1.0 - _official_factor(delta[hit]), 0.0)
+            V[hit, a] -= (lag * np.take(GU[hit], c, axis=1)) @ WU[:, c].T
+    return _inverse_exit_times(gap_inv, V, y_hat)
 
 
 def _learn_alpha(head, Z, y_hat, anchors, epsilon, *, n_iter, learning_rate, l2_penalty,
                  rng):
-    """Reference's learned alpha for one chunk: returns (flips (n, A), alpha (n, A, D)).
+    """Reference ``learn_alpha`` for one chunk: returns (flips (n, A), alpha (n, A, D)).
 
-    alpha starts at ``clip(N(eps/2, eps/2), 0, eps)``; each iteration minimises
-    ``-CE(head(mix), y_hat) + l2_penalty * ||alpha||`` by one Adam step from a
-    fresh optimiser (as in the reference: the step is ``lr * g / (|g| + 1e-8)``),
-    the learning rate divided by 10 for the last third, then clips to
-    ``[0, eps]``. A flip at any iterate (the final one included) counts.
+    alpha starts at ``clamp(N(eps/2, eps/2), 1e-8, eps)`` (``generate_alpha``);
+    iterations ``0 .. n_iter-1`` each test the current mix for a flip, then take
+    one step of a freshly created Adam (so the step is ``lr * g / (|g| + 1e-8)``)
+    on ``-CE(head(mix), y_hat) + l2_penalty * ||alpha||``, the learning rate
+    divided by 10 from iteration ``n_iter * 2/3`` on, and clamp to
+    ``[1e-8, eps]``. As in the reference, the iterate after the last step is
+    returned but not tested.
     """
     n, D = Z.shape
     A = anchors.shape[0]
     delta = anchors[None, :, :] - Z[:, None, :]
-    alpha = np.clip(rng.normal(epsilon / 2.0, epsilon / 2.0, size=(n, A, D)), 0.0, epsilon)
+    alpha = np.clip(rng.normal(epsilon / 2.0, epsilon / 2.0, size=(n, A, D)), _GUARD, epsilon)
     y_rep = np.repeat(y_hat, A)
     flips = np.zeros((n, A), dtype=bool)
-    for it in range(n_iter + 1):
+    for it in range(n_iter):
         mix = (Z[:, None, :] + alpha * delta).reshape(n * A, D)
-        if it == n_iter:
-            L = head.logits(mix)
-            flips |= (L.argmax(axis=1) != y_rep).reshape(n, A)
-            break
         L, g_mix = head.loss_grad(mix, y_rep)
         flips |= (L.argmax(axis=1) != y_rep).reshape(n, A)
         norm = np.linalg.norm(alpha, axis=2, keepdims=True)
         g = -delta * g_mix.reshape(n, A, D) + l2_penalty * alpha / np.maximum(norm, _TINY)
         lr = learning_rate if it < n_iter * 2.0 / 3.0 else learning_rate / 10.0
         alpha -= lr * g / (np.abs(g) + 1e-8)
-        np.clip(alpha, 0.0, epsilon, out=alpha)
+        np.clip(alpha, _GUARD, epsilon, out=alpha)
     return flips, alpha
 
 
 def _epsilon_schedule(step, cap):
-    n_steps = max(1, int(np.ceil(cap / step - 1e-9)))
-    return [min((k + 1) * step, cap) for k in range(n_steps)]
+    """The reference loop ``c = 0; while c < cap: c += step`` (the last value may
+    exceed ``cap`` when ``step`` does not divide it)."""
+    values, c = [], 0.0
+    while c < cap:
+        c += step
+        values.append(c)
+    return values
 
 
-def _kmeans_representatives(F, k, random_state):
-    """Index (into F) of the row nearest each k-means centre (empty clusters skipped)."""
+def _kmeans_pp(F, k, rng):
+    """Greedy k-means++ seeding (``2 + log k`` trials per centre, as scikit-learn's)."""
+    sq = np.einsum("ij,ij->i", F, F)
+    n_trials = 2 + int(np.log(k))
+    first = rng.randint(len(F))
+    d2 = np.maximum(sq - 2.0 * (F @ F[first]) + sq[first], 0.0)
+    centers = [first]
+    for _ in range(1, k):
+        cum = np.cumsum(d2)
+        if cum[-1] > 0:
+            trials = np.searchsorted(cum, rng.uniform(size=n_trials) * cum[-1])
+            trials = np.minimum(trials, len(F) - 1)
+        else:  # only duplicates left
+            trials = rng.randint(len(F), size=n_trials)
+        dist = np.maximum(sq[None, :] - 2.0 * (F[trials] @ F.T) + sq[trials, None], 0.0)
+        np.minimum(dist, d2, out=dist)
+        best = dist.sum(axis=1).argmin()
+        centers.append(trials[best])
+        d2 = dist[best]
+    return F[centers]
+
+
+def _kmeans_representatives(F, k, fast, random_state):
+    """Index (into F) of the row nearest each k-means centre (empty clusters skipped).
+
+    ``fast=False``: ``KMeans(k, n_init=10)`` on all rows (the reference). ``fast=True``:
+    k-means++ seeding and Lloyd iterations on a random subset of ``max(20 k, 2000)``
+    rows (all rows if fewer), then every row assigned to the nearest final centre.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=ConvergenceWarning)
-        km = KMeans(n_clusters=k, n_init=1, random_state=random_state).fit(F)
-    labels = km.labels_
-    d2 = np.einsum("ij,ij->i", F - km.cluster_centers_[labels], F - km.cluster_centers_[labels])
+        if not fast:
+            km = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(F)
+            centers, labels = km.cluster_centers_, km.labels_
+        else:
+            m = min(len(F), max(20 * k, 2000))
+            S = F[np.sort(random_state.permutation(len(F))[:m])] if m < len(F) else F
+            init = _kmeans_pp(S, k, random_state)
+            centers = KMeans(n_clusters=k, init=init, n_init=1,
+                             random_state=random_state).fit(S).cluster_centers_
+            labels = _anchor_distances(F, centers).argmin(axis=1)
+    diff = F - centers[labels]
+    d2 = np.einsum("ij,ij->i", diff, diff)
     order = np.lexsort((np.arange(len(F)), d2, labels))
     first = np.r_[True, labels[order][1:] != labels[order][:-1]]
     return order[first]
@@ -232,55 +371,67 @@ class AlfaMix(BaseQueryStrategy):
     L2-normalised embeddings then picks, per cluster, the candidate nearest to
     the centre (Algorithm 1).
 
-    ``alpha_opt="closed_form"`` (eq. 5): :math:`\alpha\odot(z^*-z^u) =
-    \epsilon'\|z^*-z^u\|\,g/\|g\|` with :math:`g=\nabla_{z^u}\ell(f_c(z^u),\hat y)`,
-    i.e. the mix is a step of length :math:`\epsilon'\|z^*-z^u\|` along the
-    loss gradient. With a linear head (``W^T(p - e_{\hat y})`` is the gradient)
-    the flip test along that ray is an exact threshold, so no
-    ``n x anchors x D`` tensor is built at all. ``alpha_opt="learned"``
-    (appendix / reference ``learn_alpha``): ``n_iter`` gradient steps on
-    :math:`-\ell + \lambda\|\alpha\|_2` per sample and anchor, :math:`\alpha`
-    clipped to :math:`[0, \epsilon]^D` (chunked; cost
-    ``O(n_steps * n_iter * n * anchors * D * K)``, meant for small pools or
-    embeddings).
+    The default follows the authors' code (github AminParvaneh/alpha_mix_active_learning,
+    commit b79d954, ``query_strategies/alpha_mix_sampling.py``), checked
+    against an independent re-derivation in ``tests/reference/``:
 
-    Behaviour of the reference code (github AminParvaneh/alpha_mix_active_learning,
-    ``query_strategies/alpha_mix_sampling.py``), followed by default:
+    - **closed form** (``alpha_opt="closed_form"``, eq. 5 as in
+      ``calculate_optimum_alpha``): per dimension :math:`\alpha_d =
+      \epsilon'\|z^*-z^u\|\,g_d / (\|g\|(z^*_d - z^u_d + 10^{-8}))` with
+      :math:`g=\nabla_{z^u}\ell(f_c(z^u),\hat y)` and :math:`\epsilon' =
+      \epsilon/\sqrt D`, not clamped. The mix therefore moves by
+      :math:`\epsilon'\|z^*-z^u\|\,g/\|g\|` on the dimensions where
+      :math:`z^*_d \ne z^u_d` and *not at all* where they are equal (e.g. a
+      ReLU unit that is 0 for the sample and for the whole class).
+      ``direction="gradient"`` moves along the whole gradient instead (eq. 5
+      read as a step of that length along :math:`g`).
+    - **learned alpha** (``alpha_opt="learned"``, ``generate_alpha`` and
+      ``learn_alpha``): :math:`\alpha` starts at :math:`N(\epsilon/2,
+      \epsilon/2)` clamped to :math:`[10^{-8}, \epsilon]`; ``n_iter=5``
+      iterations each test the mix for a flip, then take one step of a freshly
+      created Adam (``lr * g / (|g| + 1e-8)``) on :math:`-\ell +
+      \lambda\|\alpha\|_2` (``learning_rate=0.1``, divided by 10 from iteration
+      ``n_iter * 2/3`` on; ``l2_penalty=0.01``) and clamp again. No
+      :math:`\sqrt D` scaling. The iterate after the last step is not tested.
+    - **epsilon growth**: ``eps = 0; while eps < epsilon_max: eps += epsilon``,
+      the candidates accumulated over the values, stopping as soon as there are
+      *more* than ``budget``. ``epsilon="auto"`` is 0.2 for the closed form (the
+      README's ``--alpha_cap 0.2``) and 1/32 for the learned alpha (the argparse
+      default). The paper's Algorithm 1 uses one fixed :math:`\epsilon`: set
+      ``epsilon_max=epsilon``.
+    - **anchors** of classes without a labelled sample: the mean of all
+      labelled embeddings (``missing_anchor="global_mean"``; the reference adds
+      it once per missing class, skactive once: the candidates are the same).
+    - **clustering**: ``KMeans(n_clusters=budget)`` with ``n_init=10`` (the
+      reference's scikit-learn 0.23 default) on the L2-normalised candidates,
+      the member nearest its own centre; all candidates when there are no more
+      than ``budget``.
 
-    - **epsilon growth**: :math:`\epsilon` starts at ``epsilon`` and grows by
-      ``epsilon`` (``epsilon, 2 epsilon, ...``) up to ``epsilon_max=1``,
-      stopping as soon as the candidate set is *larger* than the budget;
-      candidates are accumulated over the steps. ``epsilon="auto"`` is 0.2 for
-      the closed form (the README's ``--alpha_cap 0.2``) and 1/32 for the
-      learned alpha (the argparse default). The paper's Algorithm 1 uses one
-      fixed :math:`\epsilon`: set ``epsilon_max=epsilon``.
-    - **scaling** (closed form only): the reference divides :math:`\epsilon`
-      by :math:`\sqrt{D}` (``epsilon_scaling="sqrt_dim"``,
-      :math:`\epsilon'=\epsilon/\sqrt D`); ``"none"`` is eq. 5 literally.
-    - **learned alpha**: initialised from :math:`N(\epsilon/2, \epsilon/2)`
-      clipped to :math:`[0,\epsilon]`, ``n_iter=5`` steps of a freshly created
-      Adam (so each step is ``lr * g / (|g| + 1e-8)``), ``learning_rate=0.1``
-      divided by 10 for the last third, ``l2_penalty=0.01``; no
-      :math:`\sqrt D` scaling.
-    - **anchors** of classes absent from the labelled set: the reference uses
-      the mean of all labelled embeddings (``missing_anchor="global_mean"``,
-      added once); the paper has no rule; ``"skip"`` drops them.
-    - **clustering**: ``KMeans`` on L2-normalised candidate embeddings, the
-      member nearest its own centre.
+    Cost. With a linear head (``LogisticRegression``, a skorch net whose head
+    is one ``Linear``...) the closed form never builds a mix: the logits of a
+    mix are the pool logits plus a shift linear in the step length, so the flip
+    test of each (sample, anchor) is a threshold, computed once for all
+    epsilons; the dimensions that the reference leaves still are found from
+    the values that an anchor shares with the labelled set, with 0, or with a
+    strided sample of the pool, and corrected for per anchor (on a factor
+    ``(z*_d - z_d)/(z*_d - z_d + 1e-8)`` that differs from 1 by less than 1 %
+    elsewhere). Other heads evaluate the mixes chunk by chunk. The learned
+    alpha costs ``O(n_steps * n_iter * n * anchors * D * K)``: small pools.
+    k-means dominates large candidate sets: see ``kmeans``.
 
-    Deliberate deviations from the reference: (1) randomness only through
-    ``random_state`` (the reference uses the global torch/numpy RNGs);
-    (2) an empty candidate set does not crash (the reference's
-    ``u_selected_idxs`` is then undefined); (3) missing picks (empty k-means
-    clusters, duplicate embeddings) are filled first from the remaining
-    candidates, by score (then at random), and only then at random from the
-    other pool samples, *without replacement* (the reference's
-    ``np.random.choice`` can return duplicates); (4) k-means runs with
-    ``n_init=1`` (k-means++ seeding) instead of the then-default 10
-    restarts; (5) the learned alpha is also tested after its last step (the
-    reference computes that iterate but never evaluates it); (6) the last
-    :math:`\epsilon` is clipped to ``epsilon_max`` (the reference can overshoot
-    1 when the step does not divide it).
+    Deliberate deviations from the reference (none changes the candidates):
+    (1) randomness only through ``random_state`` (the reference uses the
+    global torch/numpy RNGs); (2) an empty candidate set does not crash (the
+    reference's ``u_selected_idxs`` is then undefined); (3) missing picks
+    (empty k-means clusters, duplicate embeddings) are filled first from the
+    remaining candidates, by score (then at random), and only then at random
+    from the other pool samples, *without replacement* (the reference's
+    ``np.random.choice`` can return duplicates); (4) a sample whose gradient is
+    exactly zero does not move (the reference divides by ``||g|| = 0``); the
+    move is computed as ``z + alpha * (z* - z)``, free of the cancellation of
+    ``(1 - alpha) z + alpha z*`` when ``alpha`` is large; (5) the minimum-norm
+    flipping alpha that the reference keeps is only logged there, and is not
+    kept here.
 
     Indices: the k-means picks (or all candidates when there are no more than
     ``budget``) ordered by score, then fill-ins. Scores (``return_scores=True``):
@@ -294,10 +445,13 @@ class AlfaMix(BaseQueryStrategy):
     epsilon : float or "auto", default="auto"
         First value and step of the mixing bound :math:`\epsilon`.
     epsilon_max : float, default=1.0
-        Largest :math:`\epsilon` tried.
+        :math:`\epsilon` grows while it is below this value.
     epsilon_scaling : {"sqrt_dim", "none"}, default="sqrt_dim"
         Closed form only: divide :math:`\epsilon` by :math:`\sqrt D` (reference)
         or not (paper, eq. 5).
+    direction : {"official", "gradient"}, default="official"
+        Closed form only: the reference's move (dimensions where the anchor
+        equals the sample stay still) or the whole normalised gradient.
     missing_anchor : {"global_mean", "skip"}, default="global_mean"
         Anchor for classes of ``learner.classes_`` with no labelled sample.
     n_iter : int, default=5
@@ -306,6 +460,13 @@ class AlfaMix(BaseQueryStrategy):
         Learned alpha: step size (divided by 10 for the last third).
     l2_penalty : float, default=0.01
         Learned alpha: weight of :math:`\|\alpha\|_2` (the loss has weight 1).
+    kmeans : {"auto", "reference", "fast"}, default="auto"
+        Clustering of the candidates. ``"reference"``: ``KMeans`` with 10
+        restarts on all of them. ``"fast"``: one k-means++ seeding and Lloyd's
+        iterations on a random subset of ``max(20 * budget, 2000)`` candidates,
+        then every candidate assigned to its nearest centre. ``"auto"``:
+        ``"reference"`` while ``n_candidates * budget <= 50 000`` (e.g. 500
+        candidates for a budget of 100), ``"fast"`` above.
     random_state : int, RandomState instance or None, default=None
         Seeds k-means, the learned alpha's initialisation and random fill-ins.
 
@@ -352,10 +513,12 @@ class AlfaMix(BaseQueryStrategy):
         "epsilon": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "epsilon_max": [Interval(Real, 0, None, closed="neither")],
         "epsilon_scaling": [StrOptions({"sqrt_dim", "none"})],
+        "direction": [StrOptions({"official", "gradient"})],
         "missing_anchor": [StrOptions({"global_mean", "skip"})],
         "n_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "l2_penalty": [Interval(Real, 0, None, closed="left")],
+        "kmeans": [StrOptions({"auto", "reference", "fast"})],
         "random_state": ["random_state"],
     }
 
@@ -365,20 +528,24 @@ class AlfaMix(BaseQueryStrategy):
         epsilon="auto",
         epsilon_max=1.0,
         epsilon_scaling="sqrt_dim",
+        direction="official",
         missing_anchor="global_mean",
         n_iter=5,
         learning_rate=0.1,
         l2_penalty=0.01,
+        kmeans="auto",
         random_state=None,
     ):
         self.alpha_opt = alpha_opt
         self.epsilon = epsilon
         self.epsilon_max = epsilon_max
         self.epsilon_scaling = epsilon_scaling
+        self.direction = direction
         self.missing_anchor = missing_anchor
         self.n_iter = n_iter
         self.learning_rate = learning_rate
         self.l2_penalty = l2_penalty
+        self.kmeans = kmeans
         self.random_state = random_state
 
     def __query_tags__(self):
@@ -390,54 +557,61 @@ class AlfaMix(BaseQueryStrategy):
         )
 
     # ---------------------------------------------------------------- flips
-    def _flips(self, Z, head, anchors, n_classes, budget, rng, *, exact_linear=True):
-        """Boolean (n, n_anchors) flip matrix at the final epsilon, and that epsilon."""
-        n, D = Z.shape
-        A, K = anchors.shape[0], n_classes
+    def _schedule(self):
         step = _REFERENCE_EPSILON[self.alpha_opt] if self.epsilon == "auto" else self.epsilon
-        schedule = _epsilon_schedule(float(step), float(self.epsilon_max))
+        return _epsilon_schedule(float(step), float(self.epsilon_max))
+
+    def _flips(self, Z, head, anchors, budget, rng, *, Z_lab=None, exact_linear=True):
+        """Boolean (n, n_anchors) flips accumulated up to the final epsilon, and that epsilon."""
+        n, D = Z.shape
+        A = anchors.shape[0]
+        schedule = self._schedule()
         closed = self.alpha_opt == "closed_form"
+        official = self.direction == "official"
         scale = 1.0 / np.sqrt(D) if closed and self.epsilon_scaling == "sqrt_dim" else 1.0
-        flips = np.zeros((n, A), dtype=bool)
+        dtype = np.float32 if Z.dtype == np.float32 else np.float64
         if closed and head.linear and exact_linear:
-            # exact thresholds along the rays z_u + s g/||g||; O(n (A + K)) memory
-            W = head.W
-            chunk = pool_chunk_size(n, row_bytes=8 * (4 * K + 3 * D + 2 * A))
-            t_exit = np.empty(n)
-            dist = np.empty((n, A))
+            shared = np.zeros(anchors.shape, dtype=bool)
+            if official:
+                probe = Z[np.unique(np.linspace(0, n - 1, min(n, _N_PROBE_ROWS)).astype(int))]
+                ref = probe if Z_lab is None else np.vstack([Z_lab, probe])
+                shared = _shared_values(anchors, ref, _COINCIDE_TOL)
+            # entry[u, a]: the epsilon above which the mix of u towards a flips
+            entry = np.empty((n, A))
+            chunk = pool_chunk_size(n, row_bytes=8 * (6 * D + 6 * A * 2 + 8 * (A + 1)))
             for sl in iter_pool_chunks(n, chunk):
-                Zc = Z[sl].astype(np.float64, copy=False)
-                L = head.logits(Zc)
-                y_hat = L.argmax(axis=1)
-                P = softmax(L, axis=1)
-                P[np.arange(len(y_hat)), y_hat] -= 1.0
-                G = P @ W  # gradient of the cross-entropy w.r.t. z at y_hat
-                G /= np.maximum(np.linalg.norm(G, axis=1, keepdims=True), _TINY)
-                t_exit[sl] = _exit_times(L, G @ W.T, y_hat)
-                dist[sl] = _anchor_distances(Zc, anchors)
-            dist *= scale
-            reach = dist.max(axis=1)
+                Zc = Z[sl].astype(dtype, copy=False)
+                inv_t = _linear_exit_times(Zc, head, anchors, shared)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    entry[sl] = 1.0 / (inv_t * (scale * _anchor_distances(Zc, anchors)))
+            entry[np.isnan(entry)] = np.inf
+            first = np.sort(entry.min(axis=1))
             for eps in schedule:
-                if np.count_nonzero(eps * reach > t_exit) > budget:
+                if np.searchsorted(first, eps, side="left") > budget:
                     break
-            return eps * dist > t_exit[:, None], eps
+            return entry < eps, eps
         # generic: evaluate the head on the mixes, chunk by chunk, step by step
         y_hat = np.empty(n, dtype=np.intp)
         grads = np.empty((n, D)) if closed else None
-        for sl in iter_pool_chunks(n, pool_chunk_size(n, row_bytes=8 * (2 * D + 2 * K))):
+        for sl in iter_pool_chunks(n, pool_chunk_size(n, row_bytes=8 * (2 * D + 128))):
             Zc = Z[sl].astype(np.float64, copy=False)
             y_hat[sl] = head.logits(Zc).argmax(axis=1)
             if closed:
-                grads[sl] = head.loss_grad(Zc, y_hat[sl])[1]
-        chunk = pool_chunk_size(n, row_bytes=8 * A * (7 * D + 3 * K))
+                g = head.loss_grad(Zc, y_hat[sl])[1]
+                grads[sl] = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), _TINY)
+        flips = np.zeros((n, A), dtype=bool)
+        chunk = pool_chunk_size(n, row_bytes=8 * A * (7 * D + 3 * 64))
         for eps in schedule:
             for sl in iter_pool_chunks(n, chunk):
                 Zc = Z[sl].astype(np.float64, copy=False)
                 if closed:
-                    dist = _anchor_distances(Zc, anchors)
-                    mix = Zc[:, None, :] + _closed_form_step(grads[sl], dist, scale * eps)
-                    L = head.logits(mix.reshape(-1, D)).reshape(len(Zc), A, -1)
-                    flips[sl] |= L.argmax(axis=2) != y_hat[sl, None]
+                    delta = anchors[None, :, :] - Zc[:, None, :]
+                    step = (eps * scale) * np.linalg.norm(delta, axis=2)
+                    move = step[:, :, None] * grads[sl, None, :]
+                    if official:
+                        move *= _official_factor(delta)
+                    L = head.logits((Zc[:, None, :] + move).reshape(-1, D))
+                    flips[sl] |= L.reshape(len(Zc), A, -1).argmax(axis=2) != y_hat[sl, None]
                 else:
                     flips[sl] |= _learn_alpha(
                         head, Zc, y_hat[sl], anchors, eps, n_iter=self.n_iter,
@@ -456,7 +630,7 @@ class AlfaMix(BaseQueryStrategy):
         y_lab = np.asarray(learner.y_labeled_)
         classes = getattr(learner, "classes_", np.unique(y_lab))
         anchors = _anchors(Z_lab, y_lab, classes, self.missing_anchor)
-        flips, eps = self._flips(Z, head, anchors, len(classes), budget, random_state)
+        flips, eps = self._flips(Z, head, anchors, budget, random_state, Z_lab=Z_lab)
         scores = flips.sum(axis=1).astype(float)
         mask = scores > 0
         self.anchors_, self.candidate_mask_ = anchors, mask
@@ -470,13 +644,17 @@ class AlfaMix(BaseQueryStrategy):
             len(indices))
         return indices[np.lexsort((tie, -scores[indices]))]
 
+    def _cluster(self, F, budget, random_state):
+        fast = self.kmeans == "fast" or (
+            self.kmeans == "auto" and len(F) * budget > _AUTO_KMEANS_WORK)
+        return _kmeans_representatives(F, budget, fast, random_state)
+
     def _select(self, Z, scores, mask, budget, random_state):
         cand = np.flatnonzero(mask)
         if len(cand) > budget:
-            F = Z[cand].astype(np.float64)
+            F = Z[cand].astype(np.float32 if Z.dtype == np.float32 else np.float64)
             F /= np.maximum(np.linalg.norm(F, axis=1, keepdims=True), _TINY)
-            picked = self._by_score(cand[_kmeans_representatives(F, budget, random_state)],
-                                    scores)
+            picked = self._by_score(cand[self._cluster(F, budget, random_state)], scores)
             rest = np.setdiff1d(cand, picked, assume_unique=True)
             fill = self._by_score(rest, scores, random_state)[: budget - len(picked)]
             return np.concatenate([picked, fill]).astype(np.intp)
