@@ -1,0 +1,1 @@
+"""Parity with the official code of each strategy paper (issue 15)."""
