@@ -314,3 +314,68 @@ def test_unfitted_network_embedding_raises():
         learner.query(_blobs().astype(np.float32), budget=2)
     learner.set_params(query_strategy=TypiClust(space="input", random_state=0))
     assert learner.query(_blobs().astype(np.float32), budget=3).shape == (3,)
+
+
+# --------------------------------------------------- simulate(initial=...)
+def _letter_split():
+    from skactive.datasets import load_letter
+
+    X, y = load_letter(return_X_y=True)
+    keep = np.flatnonzero(y < 6)
+    return X[keep[:600]], y[keep[:600]], X[keep[600:900]], y[keep[600:900]]
+
+
+def test_simulate_initial_typiclust_is_the_unfitted_query():
+    from sklearn.utils import check_random_state
+
+    from skactive.experiments import simulate
+    from skactive.strategies import Margin
+
+    X_pool, y_pool, X_test, y_test = _letter_split()
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
+    res = simulate(ActiveLearner(pipe, Margin()), X_pool, y_pool, X_test, y_test,
+                   n_initial=6, budget=6, n_rounds=2, initial="typiclust", random_state=3)
+    assert res.n_labels.tolist() == [6, 12, 18]
+    # the same draws as simulate: two seeds for the learner and the estimator,
+    # then the strategy's
+    rng = check_random_state(3)
+    rng.randint(np.iinfo(np.int32).max, size=2)
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    chooser = ActiveLearner(pipe, TypiClust(random_state=seed))
+    np.testing.assert_array_equal(res.labeled_indices[:6], chooser.query(X_pool, 6))
+    again = simulate(ActiveLearner(pipe, Margin()), X_pool, y_pool, X_test, y_test,
+                     n_initial=6, budget=6, n_rounds=2, initial="typiclust", random_state=3)
+    np.testing.assert_array_equal(res.labeled_indices, again.labeled_indices)
+
+
+def test_simulate_initial_probcover_and_bad_names():
+    from skactive.experiments import simulate
+
+    X_pool, y_pool, X_test, y_test = _letter_split()
+    learner = ActiveLearner(make_pipeline(StandardScaler(), LogisticRegression()))
+    res = simulate(learner, X_pool, y_pool, X_test, y_test, n_initial=6, budget=6,
+                   n_rounds=1, initial="probcover", random_state=0)
+    assert np.unique(res.labeled_indices).size == 12
+    with pytest.raises(ValueError, match="model-free strategy .*typiclust"):
+        simulate(learner, X_pool, y_pool, X_test, y_test, n_initial=6, budget=6,
+                 n_rounds=1, initial="margin", random_state=0)
+    with pytest.raises(ValueError, match="initial must be"):
+        simulate(learner, X_pool, y_pool, X_test, y_test, n_initial=6, budget=6,
+                 n_rounds=1, initial="no-such-thing", random_state=0)
+
+
+def test_run_experiments_initial_typiclust():
+    from skactive.experiments import run_experiments
+
+    data = {"letter6": _letter_split()}
+    est = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
+    res = run_experiments(data, "random,margin", est, seeds=2, n_rounds=1, budget=6,
+                          n_initial=6, initial="typiclust", n_jobs=1, progress=False)
+    runs = {(r.meta["strategy"], r.meta["seed"]): r for r in res.runs}
+    # the initial set depends on the seed only: the same for every strategy
+    for seed in (0, 1):
+        np.testing.assert_array_equal(runs["random", seed].labeled_indices[:6],
+                                      runs["margin", seed].labeled_indices[:6])
+    with pytest.raises(ValueError, match="model-free"):
+        run_experiments(data, "random", est, seeds=1, n_rounds=1, budget=6,
+                        n_initial=6, initial="margin", n_jobs=1, progress=False)

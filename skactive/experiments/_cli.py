@@ -51,8 +51,10 @@ def _add_run_args(p, demo=False):
                    help="samples queried per round (default: %(default)s)")
     p.add_argument("--n-initial", type=int, default=d.get("n_initial", 100),
                    help="size of the initial labelled set (default: %(default)s)")
-    p.add_argument("--initial", choices=["random", "balanced"], default="random",
-                   help="how the initial set is drawn (default: %(default)s)")
+    p.add_argument("--initial", default="random",
+                   help="how the initial set is drawn: random, balanced, or a model-free "
+                        "strategy (typiclust, probcover, kmeans, kcenter) choosing it "
+                        "before any model is fitted (default: %(default)s)")
     p.add_argument("--max-pool", type=int, default=None,
                    help="keep this many random pool samples (default: whole train split)")
     p.add_argument("--n-jobs", type=int, default=-1,

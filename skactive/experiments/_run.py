@@ -274,8 +274,15 @@ def run_experiments(
     data = _as_datasets(datasets, data_home, max_pool, random_state=0)
     if isinstance(initial, str):
         init_setting = initial
+        if initial not in ("random", "balanced"):
+            from ._simulate import initial_strategy
+
+            initial_strategy(initial)  # a model-free strategy name, else ValueError
     else:
-        raise ValueError("initial must be 'random' or 'balanced' in run_experiments.")
+        raise ValueError(
+            "initial must be 'random', 'balanced' or a model-free strategy name "
+            "(e.g. 'typiclust') in run_experiments (pool indices differ per dataset)."
+        )
     settings = {
         "n_initial": int(n_initial),
         "budget": int(budget),

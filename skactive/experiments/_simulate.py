@@ -185,10 +185,7 @@ def _initial_indices(initial, y_pool, n_initial, rng):
             depth = max(len(m) for m in members)
             order = [m[d] for d in range(depth) for m in members if d < len(m)]
             return np.asarray(order[:n_initial], dtype=np.intp)
-        raise ValueError(
-            f"initial must be 'random', 'balanced' or an array of pool indices, "
-            f"got {initial!r}."
-        )
+        return None  # a strategy name: chosen later by _initial_by_strategy
     idx = np.asarray(initial)
     if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
         raise ValueError("initial, when an array, must be a 1-d array of pool indices.")
@@ -197,6 +194,52 @@ def _initial_indices(initial, y_pool, n_initial, rng):
     if np.unique(idx).size != idx.size:
         raise ValueError("initial indices must be unique.")
     return idx.astype(np.intp)
+
+
+def initial_strategy(name, random_state=None):
+    """The model-free strategy that ``initial=name`` means, or a ``ValueError``.
+
+    Examples
+    --------
+    >>> from skactive.experiments._simulate import initial_strategy
+    >>> initial_strategy("typiclust", random_state=0)
+    TypiClust(random_state=0)
+    """
+    from ..base import get_query_tags
+    from ._registry import available_strategies, get_strategy
+
+    try:
+        strategy = get_strategy(name, random_state=random_state)
+    except ValueError:
+        strategy = None
+    if strategy is None or get_query_tags(strategy).requires_fitted_learner:
+        model_free = []
+        for n in available_strategies():
+            try:
+                if not get_query_tags(get_strategy(n)).requires_fitted_learner:
+                    model_free.append(n)
+            except Exception:  # a registered factory that cannot be built here
+                continue
+        raise ValueError(
+            "initial must be 'random', 'balanced', the name of a model-free strategy "
+            f"({', '.join(n for n in model_free if n != 'random')}) or an array of "
+            f"pool indices, got {name!r}."
+        )
+    return strategy
+
+
+def _initial_by_strategy(name, learner, X_pool, y_pool, n_initial, rng):
+    """The initial set chosen by the model-free strategy ``name`` from the
+    unfitted ``learner`` (which is not modified)."""
+    from sklearn.base import is_regressor
+
+    strategy = initial_strategy(name, int(rng.randint(np.iinfo(np.int32).max)))
+    chooser = clone(learner).set_params(query_strategy=strategy)
+    params = chooser.get_params(deep=False)
+    if "classes" in params and params["classes"] is None and not is_regressor(chooser):
+        # ProbCover's pseudo-labels: the number of classes, known in advance
+        chooser.set_params(classes=np.unique(y_pool))
+    return np.asarray(chooser.query(X_pool, budget=n_initial), dtype=np.intp)
 
 
 def _evaluate(learner, X_test, y_test):
@@ -258,8 +301,13 @@ def simulate(
         Samples queried per round.
     n_rounds : int
         Number of query rounds (``n_initial + n_rounds * budget <= n_pool``).
-    initial : {"random", "balanced"} or array-like of int, default="random"
-        How the initial set is drawn: uniformly, round-robin over the classes
+    initial : {"random", "balanced"}, strategy name or array-like of int, default="random"
+        How the initial set is drawn. The name of a model-free strategy
+        (``"typiclust"``, ``"probcover"``, ``"kmeans"``, ``"kcenter"``; see
+        :func:`~skactive.experiments.get_strategy`) lets that strategy choose
+        it from the unfitted learner (``learner.query(X_pool, n_initial)``, in
+        the learner's feature space; ProbCover is told the number of classes
+        of ``y_pool``, as in its paper). Otherwise: uniformly, round-robin over the classes
         (as balanced as ``y_pool`` allows), or these pool indices.
     random_state : int, RandomState instance or None, default=None
         Draws the initial set; it also seeds the learner (and, through it, its
@@ -314,7 +362,7 @@ def simulate(
         )
     rng = check_random_state(random_state)
     init_idx = _initial_indices(initial, y_pool, n_initial, rng)
-    n_initial = init_idx.shape[0]
+    n_initial = n_initial if init_idx is None else init_idx.shape[0]
     needed = n_initial + n_rounds * budget
     if needed > n_pool:
         raise ValueError(
@@ -330,6 +378,8 @@ def simulate(
         learner.set_params(
             estimator=_seed_params(clone(learner.estimator), int(estimator_seed))
         )
+    if init_idx is None:  # initial="typiclust", ...: the strategy picks it
+        init_idx = _initial_by_strategy(initial, learner, X_pool, y_pool, n_initial, rng)
 
     labeled = list(init_idx)
     unlabeled = np.ones(n_pool, dtype=bool)
