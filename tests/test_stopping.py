@@ -165,3 +165,82 @@ def test_dataframe_pools_reach_the_previous_model():
     crit = ClassificationChange()
     crit.should_stop(learner, df.iloc[30:].to_numpy())
     assert 0 <= crit.history_[-1] <= 1
+
+
+# ------------------------------------------------------------------ simulate
+from skactive.datasets import load_letter  # noqa: E402
+from skactive.experiments import simulate  # noqa: E402
+from skactive.stopping import BaseStoppingCriterion  # noqa: E402
+from skactive.strategies import Margin  # noqa: E402
+
+
+class _AtRound(BaseStoppingCriterion):
+    """Says stop from call ``at`` on; records the size of every X it gets."""
+
+    def __init__(self, at=2, input="pool"):
+        self.at = at
+        self.input = input
+
+    def _statistic(self, learner, X):
+        self.sizes_ = getattr(self, "sizes_", []) + [X.shape[0]]
+        return float(X.shape[0])
+
+    def _decide(self, value):
+        return self.n_rounds_ >= self.at
+
+
+@pytest.fixture(scope="module")
+def letter():
+    X, y = load_letter(return_X_y=True)
+    return X[:900], y[:900], X[-400:], y[-400:]
+
+
+def _learner():
+    return ActiveLearner(make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)),
+                         Margin())
+
+
+def test_simulate_stops_early(letter):
+    kw = dict(n_initial=50, budget=20, n_rounds=5, random_state=0)
+    full = simulate(_learner(), *letter, **kw)
+    crit = _AtRound(at=2)
+    res = simulate(_learner(), *letter, stopping=crit, **kw)
+    assert res.n_labels.tolist() == [50, 70, 90]
+    np.testing.assert_array_equal(res.accuracy, full.accuracy[:3])
+    np.testing.assert_array_equal(res.labeled_indices, full.labeled_indices[:90])
+    assert res.meta["stopped_at"] == 2 and res.meta["stop_rounds"] == {"_AtRound": 2}
+    assert res.meta["stopping_history"]["_AtRound"] == [850.0, 830.0, 810.0]
+    assert not hasattr(crit, "history_")  # the argument is cloned, not used
+
+
+def test_simulate_records_without_stopping(letter):
+    kw = dict(n_initial=50, budget=20, n_rounds=4, random_state=0)
+    crits = {"late": _AtRound(at=3), "never": _AtRound(at=99), "fixed": _AtRound(99, "stop_set")}
+    res = simulate(_learner(), *letter, stopping=crits, stop_early=False, **kw)
+    assert res.n_labels.tolist() == [50, 70, 90, 110, 130]
+    assert res.meta["stop_rounds"] == {"late": 3, "never": None, "fixed": None}
+    assert res.meta["stopped_at"] is None
+    hist = res.meta["stopping_history"]
+    assert hist["never"] == [850.0, 830.0, 810.0, 790.0, 770.0]  # the unlabelled rest
+    assert hist["fixed"] == [900.0] * 5  # the whole pool: a fixed stop set
+
+
+def test_simulate_with_real_criteria(letter):
+    kw = dict(n_initial=50, budget=40, n_rounds=6, random_state=0)
+    res = simulate(_learner(), *letter, stop_early=False, stopping=[
+        StabilizingPredictions(threshold=0.8), "classification-change",
+        OverallUncertainty(threshold=0.5), MaxConfidence()], **kw)
+    hist = res.meta["stopping_history"]
+    kappas = hist["StabilizingPredictions"]
+    assert np.isnan(kappas[0]) and all(0 < k <= 1 for k in kappas[1:])
+    means = [np.mean(kappas[r - 2:r + 1]) if r >= 3 else -1 for r in range(7)]
+    first = next((r for r, m in enumerate(means) if m >= 0.8), None)
+    assert res.meta["stop_rounds"]["StabilizingPredictions"] == first
+    changed = hist["classification-change"]
+    assert np.isnan(changed[0]) and all(0 <= c <= 1 for c in changed[1:])
+    ou = hist["OverallUncertainty"]
+    assert ou[-1] < ou[0]  # the model grows more confident as labels come in
+    res2 = simulate(_learner(), *letter, stopping=StabilizingPredictions(threshold=0.8), **kw)
+    assert first is not None and len(res2.n_labels) == first + 1
+    with pytest.raises(ValueError, match="stopping"):
+        simulate(_learner(), *letter, stopping=3, **kw)

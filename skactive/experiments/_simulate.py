@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from sklearn.utils import check_random_state
 
+from ..stopping._loop import as_criteria, run_criteria
 from ._metrics import aubc, final_accuracy
 
 __all__ = ["SimulationResult", "simulate"]
@@ -277,6 +278,8 @@ def simulate(
     initial="random",
     random_state=None,
     meta=None,
+    stopping=None,
+    stop_early=True,
 ):
     """Simulate pool-based active learning with a known-label oracle.
 
@@ -315,6 +318,19 @@ def simulate(
         with integers derived from it. The same seed gives the same run.
     meta : dict, default=None
         Stored unchanged in the result (e.g. dataset, strategy and seed names).
+    stopping : criterion, str, list or dict, default=None
+        Stopping criteria of :mod:`skactive.stopping` (instances or names such
+        as ``"stabilizing-predictions"``; a dict names them), cloned and called
+        after every fit, round 0 included. Criteria on a stop set get the whole
+        pool, the others the samples still unlabelled. The result's
+        ``meta["stop_rounds"]`` gives each criterion's first stop round (None:
+        it never said stop) and ``meta["stopping_history"]`` its statistic per
+        round.
+    stop_early : bool, default=True
+        With ``stopping``: end the run at the first round where a criterion
+        says stop (the curves then end at that round; ``meta["stopped_at"]``
+        is that round, or None). If False the run goes on and the criteria are
+        only recorded (to see where each would have stopped).
 
     Returns
     -------
@@ -386,6 +402,8 @@ def simulate(
     unlabeled[init_idx] = False
     rows = {name: [] for name in _CURVE_FIELDS}
 
+    criteria = as_criteria(stopping)
+    stop_rounds, stopped_at = {name: None for name in criteria}, None
     tic = time.perf_counter()
     learner.fit(X_pool[init_idx], y_pool[init_idx])
     fit_time = time.perf_counter() - tic
@@ -409,6 +427,14 @@ def simulate(
         rows["balanced_accuracy"].append(bacc)
         rows["query_time"].append(query_time)
         rows["fit_time"].append(fit_time)
+        if criteria and run_criteria(criteria, learner, X_pool, unlabeled, r, stop_rounds):
+            if stop_early:
+                stopped_at = r
+                break
+    if criteria:
+        meta = dict(meta or {}, stop_rounds=stop_rounds, stopped_at=stopped_at,
+                    stopping_history={k: c.history_ for k, c in criteria.items()
+                                      if hasattr(c, "history_")})
     labeled = np.asarray(labeled, dtype=np.int64)
     return SimulationResult(
         **rows, labeled_indices=labeled, labeled_y=y_pool[labeled], meta=meta

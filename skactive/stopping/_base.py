@@ -38,6 +38,7 @@ class BaseStoppingCriterion(BaseEstimator):
 
     #: what ``should_stop`` expects as ``X``: "stop_set" or "pool"
     input = "pool"
+    _parameter_constraints: dict = {}
 
     def should_stop(self, learner, X):
         """Record this round's statistic and say whether to stop labelling.
