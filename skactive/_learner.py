@@ -25,6 +25,29 @@ def _estimator_has(attr):
     return check
 
 
+def _allows_nan(estimator):
+    """``allow_nan`` of an estimator, looking through searches and pipelines
+    (whose own tag is always False): a pipeline accepts NaN when an imputer
+    comes before any step that does not (``SimpleImputer`` + ``Ridge``), or
+    when every step does."""
+    from sklearn.pipeline import Pipeline
+
+    while hasattr(estimator, "estimator") and (
+        hasattr(estimator, "param_grid") or hasattr(estimator, "param_distributions")
+    ):
+        estimator = estimator.estimator
+    if isinstance(estimator, Pipeline):
+        for _, step in estimator.steps:
+            if step is None or step == "passthrough":
+                continue
+            if type(step).__module__.startswith("sklearn.impute"):
+                return True
+            if not _allows_nan(step):
+                return False
+        return True
+    return bool(get_tags(estimator).input_tags.allow_nan)
+
+
 def _concat(A, B):
     if sparse.issparse(A) or sparse.issparse(B):
         return sparse.vstack([A, B], format="csr")
@@ -148,7 +171,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         inner = self.estimator
         if inner is not None:
             inner_tags = get_tags(inner)
-            tags.input_tags.allow_nan = inner_tags.input_tags.allow_nan
+            tags.input_tags.allow_nan = _allows_nan(inner)
             tags.input_tags.sparse = inner_tags.input_tags.sparse
             tags.input_tags.pairwise = inner_tags.input_tags.pairwise
             tags.non_deterministic = inner_tags.non_deterministic

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone, is_regressor
+from sklearn.datasets import load_diabetes
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge, SGDRegressor
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -14,8 +15,19 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skactive import ActiveLearner
+from skactive.datasets import load_letter
 from skactive.exceptions import LearnerCapabilityError
-from skactive.strategies import KCenterGreedy, Margin, RandomSampling
+from skactive.experiments import SimulationResult, aubc, simulate
+from skactive.strategies import (
+    GreedySamplingX,
+    GreedySamplingY,
+    ImprovedGreedySampling,
+    KCenterGreedy,
+    Margin,
+    RandomSampling,
+    greedy_sampling,
+)
+from skactive.utils.estimator_checks import check_query_strategy, default_learner_and_pool
 
 
 def _linear_data(n=120, d=3, seed=0):
@@ -149,16 +161,6 @@ def test_task_tag_invalid_value():
 
 
 # ------------------------------------------------- greedy sampling (GSx/GSy/iGS)
-from skactive.strategies import (  # noqa: E402
-    GreedySamplingX,
-    GreedySamplingY,
-    ImprovedGreedySampling,
-    greedy_sampling,
-)
-from skactive.utils.estimator_checks import (  # noqa: E402
-    check_query_strategy,
-    default_learner_and_pool,
-)
 
 
 def _naive_greedy(k, Z, Z_lab, y_pred, y_lab, mode):
@@ -289,3 +291,75 @@ def test_gsx_contract_on_a_regression_learner(strategy):
 def test_igs_contract_with_other_metric():
     learner, X_pool, _ = default_learner_and_pool(GreedySamplingY())
     check_query_strategy(ImprovedGreedySampling(metric="manhattan"), learner, X_pool)
+
+
+# -------------------------------------------------------- regression simulations
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return X[:342], y[:342], X[342:], y[342:]
+
+
+def test_simulate_records_regression_curves(diabetes, tmp_path):
+    X, y, X_test, y_test = diabetes
+    res = simulate(ActiveLearner(Ridge(alpha=0.01), ImprovedGreedySampling()), X, y,
+                   X_test, y_test, n_initial=10, budget=10, n_rounds=3, random_state=0)
+    assert res.is_regression and "final_r2" in repr(res)
+    assert np.isnan(res.accuracy).all() and np.isnan(res.f1_macro).all()
+    # round r's curves equal a model fitted on the first n_labels[r] picks
+    for r, n in enumerate(res.n_labels):
+        model = Ridge(alpha=0.01).fit(X[res.labeled_indices[:n]], y[res.labeled_indices[:n]])
+        err = y_test - model.predict(X_test)
+        assert res.rmse[r] == pytest.approx(np.sqrt(np.mean(err**2)))
+        assert res.mae[r] == pytest.approx(np.mean(np.abs(err)))
+        assert res.r2[r] == pytest.approx(model.score(X_test, y_test))
+    assert res.aubc("rmse") == pytest.approx(aubc(res.n_labels, res.rmse))
+    assert res.curve("r2") is res.r2
+    path = tmp_path / "run.npz"
+    res.save(path)
+    back = SimulationResult.load(path)
+    np.testing.assert_array_equal(back.rmse, res.rmse)
+    np.testing.assert_array_equal(back.r2, res.r2)
+    assert back.is_regression
+
+
+def test_simulate_classification_has_nan_regression_curves():
+    X, y = load_letter(return_X_y=True)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    res = simulate(ActiveLearner(clf), X[:600], y[:600],
+                   X[-300:], y[-300:], n_initial=100, budget=20, n_rounds=1, random_state=0)
+    assert not res.is_regression
+    assert np.isnan(res.rmse).all() and np.isnan(res.r2).all()
+    assert not np.isnan(res.accuracy).any()
+
+
+def test_old_result_files_load_without_regression_curves(tmp_path):
+    old = {"n_labels": [10, 20], "accuracy": [0.5, 0.6], "f1_macro": [0.4, 0.5],
+           "balanced_accuracy": [0.5, 0.6], "query_time": [0, 0.1], "fit_time": [0.1, 0.1]}
+    np.savez(tmp_path / "old.npz", labeled_indices=np.arange(20), labeled_y=np.zeros(20),
+             meta=np.array("{}"), **{k: np.asarray(v) for k, v in old.items()})
+    res = SimulationResult.load(tmp_path / "old.npz")
+    assert np.isnan(res.rmse).all() and res.accuracy[-1] == 0.6
+
+
+def test_simulate_regression_refuses_balanced_start(diabetes):
+    X, y, X_test, y_test = diabetes
+    with pytest.raises(ValueError, match="initial='balanced'"):
+        simulate(ActiveLearner(Ridge()), X, y, X_test, y_test, n_initial=10, budget=5,
+                 n_rounds=1, initial="balanced")
+
+
+def test_greedy_sampling_beats_random_on_average(diabetes):
+    # the paper's finding on small budgets: iGS / GSy below random in RMSE
+    X, y, X_test, y_test = diabetes
+    area = {}
+    for name, strategy in [("random", RandomSampling()), ("igs", ImprovedGreedySampling()),
+                           ("gsy", GreedySamplingY())]:
+        area[name] = np.mean([
+            simulate(ActiveLearner(Ridge(alpha=0.01), strategy), X, y, X_test, y_test,
+                     n_initial=5, budget=5, n_rounds=6, random_state=seed).aubc("rmse")
+            for seed in range(5)
+        ])
+    assert area["igs"] < area["random"] and area["gsy"] < area["random"]

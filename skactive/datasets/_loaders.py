@@ -27,7 +27,16 @@ _DATASETS = {
     "poker_hand": ("poker_hand.npz", 155, None, "UCI Poker Hand (training file), 10 classes"),
     "mnist": ("mnist.npz", 554, None, "MNIST 28x28 digits, original split"),
     "cifar10_subset": ("cifar10_subset.npz", 40927, None, "CIFAR-10 subset 10k/2k"),
+    # regression (y is the float target)
+    "boston_housing": ("boston_housing.npz", 531, None,
+                       "Boston Housing, regression, 13 features (feature b has an "
+                       "ethical problem: consider dropping column 11)"),
+    "ozone": ("ozone.npz", None, None,
+              "Los Angeles ozone 1976, regression, 12 features, X has NaN"),
+    "servo": ("servo.npz", None, None, "UCI Servo rise time, regression, 12 features"),
 }
+#: datasets whose target is continuous (split without stratification)
+_REGRESSION = ("boston_housing", "ozone", "servo")
 _ALIASES = {
     "page-blocks": "page_blocks",
     "poker-hand": "poker_hand",
@@ -35,6 +44,8 @@ _ALIASES = {
     "cifar10": "cifar10_subset",
     "cifar-10": "cifar10_subset",
     "mnist_784": "mnist",
+    "boston": "boston_housing",
+    "boston-housing": "boston_housing",
 }
 _BUNDLED = ("letter", "satimage", "optdigits", "page_blocks", "shuttle", "poker_hand")
 
@@ -113,9 +124,10 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
 
     Tabular sets (``letter``, ``satimage``, ``optdigits``, ``page_blocks``,
     ``shuttle``, ``poker_hand``) are bundled with the package; the image sets
-    (``mnist``, ``cifar10_subset``) are looked up on the search path of
-    :func:`get_data_paths` (``data_home``, ``$SKACTIVE_DATA``, the package,
-    ``~/skactive_data``, ``../shared/data``).
+    (``mnist``, ``cifar10_subset``) and the regression sets
+    (``boston_housing``, ``ozone`` -- whose ``X`` holds NaN -- and ``servo``)
+    are looked up on the search path of :func:`get_data_paths`
+    (``data_home``, ``$SKACTIVE_DATA``, the package, ``~/skactive_data``).
 
     Parameters
     ----------
@@ -132,8 +144,9 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
     bunch : :class:`~sklearn.utils.Bunch`
         ``data``, ``target`` (all rows), ``X_train, y_train, X_test, y_test``
         (the official split when there is one, otherwise a stratified 80/20
-        split with ``random_state=0``), ``has_official_split``, ``openml_id``,
-        ``name`` and ``DESCR``.
+        split with ``random_state=0``; not stratified for regression sets),
+        ``has_official_split``, ``openml_id``, ``name``, ``task``
+        (``"classification"`` or ``"regression"``) and ``DESCR``.
     (X, y) : tuple if ``return_X_y``
 
     Examples
@@ -164,7 +177,8 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
             y_train, y_test = y[:n_train], y[n_train:]
         else:
             X_train, X_test, y_train, y_test = train_test_split(
-                X, y, test_size=0.2, stratify=y, random_state=0
+                X, y, test_size=0.2, stratify=None if key in _REGRESSION else y,
+                random_state=0,
             )
     else:
         X_train, y_train = arrays["X_train"], arrays["y_train"]
@@ -184,7 +198,9 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
         has_official_split=official,
         openml_id=openml_id,
         name=key,
-        DESCR=f"{descr} (OpenML {openml_id}), read from {path}.",
+        task="regression" if key in _REGRESSION else "classification",
+        DESCR=f"{descr}" + (f" (OpenML {openml_id})" if openml_id else "")
+        + f", read from {path}.",
     )
 
 

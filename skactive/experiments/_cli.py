@@ -21,6 +21,20 @@ _DEMO = dict(
 )
 
 
+# rmse / mae: lower is better (the penalty matrix and win-tie-loss count
+# higher values as wins: compare regressors on r2)
+_METRIC_CHOICES = ["accuracy", "f1_macro", "balanced_accuracy", "r2", "rmse", "mae"]
+
+
+def _default_metric(args, results):
+    """``--metric`` when given; else r2 when every run is a regression run."""
+    if args.metric is not None:
+        return args.metric
+    if all(getattr(r, "is_regression", False) for r in results.runs):
+        return "r2"
+    return "accuracy"
+
+
 def _parse_seeds(text):
     text = str(text).strip()
     if "," in text:
@@ -51,10 +65,8 @@ def _add_run_args(p, demo=False):
                    help="samples queried per round (default: %(default)s)")
     p.add_argument("--n-initial", type=int, default=d.get("n_initial", 100),
                    help="size of the initial labelled set (default: %(default)s)")
-    p.add_argument("--initial", default="random",
-                   help="how the initial set is drawn: random, balanced, or a model-free "
-                        "strategy (typiclust, probcover, kmeans, kcenter) choosing it "
-                        "before any model is fitted (default: %(default)s)")
+    p.add_argument("--initial", choices=["random", "balanced"], default="random",
+                   help="how the initial set is drawn (default: %(default)s)")
     p.add_argument("--max-pool", type=int, default=None,
                    help="keep this many random pool samples (default: whole train split)")
     p.add_argument("--n-jobs", type=int, default=-1,
@@ -67,8 +79,8 @@ def _add_run_args(p, demo=False):
     p.add_argument("--data-home", default=None, help="extra folder searched for data")
     p.add_argument("--target", type=float, default=None,
                    help="also report the labels needed to reach this mean accuracy")
-    p.add_argument("--metric", default="accuracy",
-                   choices=["accuracy", "f1_macro", "balanced_accuracy"])
+    p.add_argument("--metric", default=None, choices=_METRIC_CHOICES,
+                   help="curve to report (default: accuracy; r2 for regression data)")
     p.add_argument("--no-plot", action="store_true", help="do not write PNG figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -87,16 +99,18 @@ def _build_parser():
     _add_run_args(p_demo, demo=True)
     p_plot = sub.add_parser("plot", help="re-draw tables and figures of a results folder")
     p_plot.add_argument("results_dir")
-    p_plot.add_argument("--metric", default="accuracy",
-                        choices=["accuracy", "f1_macro", "balanced_accuracy"])
+    p_plot.add_argument("--metric", default=None, choices=_METRIC_CHOICES)
     p_plot.add_argument("--target", type=float, default=None)
     p_plot.add_argument("--no-plot", action="store_true")
     sub.add_parser("list", help="list strategy, estimator and dataset names")
+    from ._label_cli import add_label_parser  # label POOL.csv (a labelling campaign)
+
+    add_label_parser(sub)
     return parser
 
 
 def _report(results, args, out, file):
-    metric = args.metric
+    metric = args.metric = _default_metric(args, results)
     for d in results.datasets:
         print(results.round_table(d, metric), file=file)
         print(file=file)
@@ -217,6 +231,10 @@ def main(argv=None):
             return _cmd_run(args, file)
         if args.command == "plot":
             return _cmd_plot(args, file)
+        if args.command == "label":
+            from ._label_cli import run_label
+
+            return run_label(args, file)
         return _cmd_list(file)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -4,8 +4,15 @@ import json
 import time
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+from sklearn.base import clone, is_regressor
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    mean_absolute_error,
+    mean_squared_error,
+    r2_score,
+)
 from sklearn.utils import check_random_state
 
 from ..stopping._loop import as_criteria, run_criteria
@@ -20,15 +27,23 @@ _CURVE_FIELDS = (
     "balanced_accuracy",
     "query_time",
     "fit_time",
+    "rmse",
+    "mae",
+    "r2",
 )
-METRICS = ("accuracy", "f1_macro", "balanced_accuracy")
+METRICS = ("accuracy", "f1_macro", "balanced_accuracy", "rmse", "mae", "r2")
+#: curves of regression runs (NaN in classification runs, and the other way round)
+REGRESSION_METRICS = ("rmse", "mae", "r2")
 
 
 class SimulationResult:
     """Learning curve of one simulated active-learning run.
 
     Every curve array has one entry per round, round 0 being the model fitted
-    on the initial labelled set.
+    on the initial labelled set. Classification runs fill ``accuracy``,
+    ``f1_macro`` and ``balanced_accuracy``; regression runs (the learner is a
+    regressor) fill ``rmse``, ``mae`` and ``r2`` instead; the other curves
+    are NaN.
 
     Parameters
     ----------
@@ -42,6 +57,9 @@ class SimulationResult:
         Their labels.
     meta : dict, default=None
         Free-form description (dataset, strategy, seed, settings).
+    rmse, mae, r2 : ndarray of shape (n_rounds + 1,), default=None
+        Test root mean squared error, mean absolute error and R² of a
+        regression run (None: NaN curves).
 
     Examples
     --------
@@ -71,8 +89,16 @@ class SimulationResult:
         labeled_indices,
         labeled_y,
         meta=None,
+        *,
+        rmse=None,
+        mae=None,
+        r2=None,
     ):
         self.n_labels = np.asarray(n_labels, dtype=np.int64)
+        nan = np.full(self.n_labels.shape, np.nan)
+        self.rmse = nan.copy() if rmse is None else np.asarray(rmse, dtype=float)
+        self.mae = nan.copy() if mae is None else np.asarray(mae, dtype=float)
+        self.r2 = nan.copy() if r2 is None else np.asarray(r2, dtype=float)
         self.accuracy = np.asarray(accuracy, dtype=float)
         self.f1_macro = np.asarray(f1_macro, dtype=float)
         self.balanced_accuracy = np.asarray(balanced_accuracy, dtype=float)
@@ -82,7 +108,18 @@ class SimulationResult:
         self.labeled_y = np.asarray(labeled_y)
         self.meta = dict(meta or {})
 
+    @property
+    def is_regression(self):
+        """True for a regression run (``r2`` filled, ``accuracy`` NaN)."""
+        return bool(np.isnan(self.accuracy).all() and not np.isnan(self.r2).all())
+
     def __repr__(self):
+        if self.is_regression:
+            return (
+                f"SimulationResult(n_rounds={len(self.n_labels) - 1}, "
+                f"n_labels={int(self.n_labels[-1])}, "
+                f"final_rmse={self.rmse[-1]:.4g}, final_r2={self.r2[-1]:.4f})"
+            )
         return (
             f"SimulationResult(n_rounds={len(self.n_labels) - 1}, "
             f"n_labels={int(self.n_labels[-1])}, "
@@ -91,7 +128,8 @@ class SimulationResult:
 
     def curve(self, metric="accuracy"):
         """The curve of ``metric`` (one of ``accuracy``, ``f1_macro``,
-        ``balanced_accuracy``, ``query_time``, ``fit_time``)."""
+        ``balanced_accuracy``, ``query_time``, ``fit_time``, and for
+        regression runs ``rmse``, ``mae``, ``r2``)."""
         if metric not in _CURVE_FIELDS[1:]:
             raise ValueError(
                 f"metric must be one of {list(_CURVE_FIELDS[1:])}, got {metric!r}."
@@ -99,7 +137,11 @@ class SimulationResult:
         return getattr(self, metric)
 
     def aubc(self, metric="accuracy"):
-        """AUBC of the curve, see :func:`skactive.experiments.aubc`."""
+        """AUBC of the curve, see :func:`skactive.experiments.aubc`.
+
+        For ``rmse`` and ``mae`` it is the mean error over the budget (lower
+        is better); for ``r2`` higher is better, as for accuracy.
+        """
         return aubc(self.n_labels, self.curve(metric))
 
     def final_accuracy(self, metric="accuracy"):
@@ -147,7 +189,8 @@ class SimulationResult:
     def load(cls, path):
         """Read a result written by :meth:`save`."""
         with np.load(path) as data:
-            kwargs = {name: data[name] for name in _CURVE_FIELDS}
+            # files written before the regression curves existed lack them
+            kwargs = {name: data[name] for name in _CURVE_FIELDS if name in data.files}
             kwargs["labeled_indices"] = data["labeled_indices"]
             kwargs["labeled_y"] = data["labeled_y"]
             kwargs["meta"] = json.loads(str(data["meta"]))
@@ -245,6 +288,12 @@ def _initial_by_strategy(name, learner, X_pool, y_pool, n_initial, rng):
 
 def _evaluate(learner, X_test, y_test):
     y_pred = learner.predict(X_test)
+    if is_regressor(learner):
+        return (
+            float(np.sqrt(mean_squared_error(y_test, y_pred))),
+            mean_absolute_error(y_test, y_pred),
+            r2_score(y_test, y_pred),
+        )
     return (
         accuracy_score(y_test, y_pred),
         f1_score(y_test, y_pred, average="macro", zero_division=0),
@@ -287,8 +336,8 @@ def simulate(
     then, ``n_rounds`` times, it queries ``budget`` samples from the rest of
     the pool, receives their true labels from ``y_pool`` and is refitted with
     :meth:`~skactive.ActiveLearner.teach`. After every fit the model is scored
-    on the test set (accuracy, macro-F1, balanced accuracy), and the query and
-    fit times are recorded.
+    on the test set (accuracy, macro-F1, balanced accuracy; for a regressor
+    RMSE, MAE and R²), and the query and fit times are recorded.
 
     Parameters
     ----------
@@ -311,7 +360,8 @@ def simulate(
         it from the unfitted learner (``learner.query(X_pool, n_initial)``, in
         the learner's feature space; ProbCover is told the number of classes
         of ``y_pool``, as in its paper). Otherwise: uniformly, round-robin over the classes
-        (as balanced as ``y_pool`` allows), or these pool indices.
+        (as balanced as ``y_pool`` allows; classifiers only), or these pool
+        indices.
     random_state : int, RandomState instance or None, default=None
         Draws the initial set; it also seeds the learner (and, through it, its
         query strategy) and every unset ``random_state`` of the estimator
@@ -351,6 +401,18 @@ def simulate(
     [100, 150, 200, 250]
     >>> bool(res.accuracy[-1] > res.accuracy[0])
     True
+
+    A regressor records RMSE, MAE and R² curves instead:
+
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Ridge
+    >>> from skactive.strategies import ImprovedGreedySampling
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> res = simulate(ActiveLearner(Ridge(alpha=0.01), ImprovedGreedySampling()),
+    ...                X[:342], y[:342], X[342:], y[342:], n_initial=10,
+    ...                budget=10, n_rounds=3, random_state=0)
+    >>> res.rmse.shape, bool(res.rmse[-1] < res.rmse[0]), bool(res.r2[-1] > 0.3)
+    ((4,), True, True)
     """
     n_initial = _check_int(n_initial, "n_initial", 1)
     budget = _check_int(budget, "budget", 1)
@@ -375,6 +437,12 @@ def simulate(
         raise ValueError(
             f"y_test must have shape ({X_test.shape[0]},) to match X_test, "
             f"got {y_test.shape}."
+        )
+    regression = is_regressor(learner)
+    if regression and isinstance(initial, str) and initial == "balanced":
+        raise ValueError(
+            "initial='balanced' draws the same number of samples per class; the "
+            "learner is a regressor: use initial='random' or pool indices."
         )
     rng = check_random_state(random_state)
     init_idx = _initial_indices(initial, y_pool, n_initial, rng)
@@ -401,6 +469,8 @@ def simulate(
     unlabeled = np.ones(n_pool, dtype=bool)
     unlabeled[init_idx] = False
     rows = {name: [] for name in _CURVE_FIELDS}
+    names = REGRESSION_METRICS if regression else METRICS[:3]
+    other = METRICS[:3] if regression else REGRESSION_METRICS
 
     criteria = as_criteria(stopping)
     stop_rounds, stopped_at = {name: None for name in criteria}, None
@@ -420,11 +490,11 @@ def simulate(
             tic = time.perf_counter()
             learner.teach(X_pool[new], y_pool[new])
             fit_time = time.perf_counter() - tic
-        acc, f1, bacc = _evaluate(learner, X_test, y_test)
         rows["n_labels"].append(len(labeled))
-        rows["accuracy"].append(acc)
-        rows["f1_macro"].append(f1)
-        rows["balanced_accuracy"].append(bacc)
+        for name, value in zip(names, _evaluate(learner, X_test, y_test)):
+            rows[name].append(value)
+        for name in other:
+            rows[name].append(np.nan)
         rows["query_time"].append(query_time)
         rows["fit_time"].append(fit_time)
         if criteria and run_criteria(criteria, learner, X_pool, unlabeled, r, stop_rounds):
