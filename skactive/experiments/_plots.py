@@ -33,11 +33,15 @@ def _pyplot():
     return plt
 
 
-def plot_learning_curves(n_labels, curves, *, ax=None, title=None, ylabel="accuracy"):
+def plot_learning_curves(n_labels, curves, *, ax=None, title=None, ylabel="accuracy",
+                         stops=None):
     """Mean learning curve per strategy with a ± one standard deviation band.
 
     The legend gives each strategy's AUBC (mean ± std over seeds), as in
-    Figure 2 of the DeepAL+ survey.
+    Figure 2 of the DeepAL+ survey. With ``stops``, a marker on each curve
+    shows where each stopping criterion would have stopped (mean stop round
+    over the seeds where it stopped; see :func:`~skactive.experiments.simulate`
+    with ``stopping=``).
 
     Parameters
     ----------
@@ -47,6 +51,10 @@ def plot_learning_curves(n_labels, curves, *, ax=None, title=None, ylabel="accur
         New figure when None.
     title : str, default=None
     ylabel : str, default="accuracy"
+    stops : dict of {str: dict of {str: list of int or None}}, default=None
+        Per strategy, per stopping criterion, the stop round of each seed (None
+        where it never said stop), e.g. from ``meta["stop_rounds"]`` of the
+        runs.
 
     Returns
     -------
@@ -75,6 +83,7 @@ def plot_learning_curves(n_labels, curves, *, ax=None, title=None, ylabel="accur
                         linewidth=1.8, label=label)
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15,
                         linewidth=0)
+        _mark_stops(ax, x, mean, (stops or {}).get(name), line.get_color())
     ax.set_xlabel("number of labelled samples")
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
@@ -82,6 +91,21 @@ def plot_learning_curves(n_labels, curves, *, ax=None, title=None, ylabel="accur
     if title:
         ax.set_title(title)
     return ax
+
+
+def _mark_stops(ax, x, mean, stops, color):
+    """Mark on a mean curve the mean round at which each criterion stopped."""
+    markers = "v^<>PXd*"
+    for k, (criterion, rounds) in enumerate((stops or {}).items()):
+        got = [r for r in rounds if r is not None and r < len(x)]
+        if not got:
+            continue
+        r = float(np.mean(got))
+        xs = float(np.interp(r, np.arange(len(x)), x))
+        ax.plot([xs], [float(np.interp(xs, x, mean))], linestyle="none",
+                marker=markers[k % len(markers)], markersize=10, color=color,
+                markeredgecolor="black",
+                label=f"  stop: {criterion} at {xs:.0f} labels ({len(got)}/{len(rounds)} seeds)")
 
 
 def plot_penalty_matrix(P, names, *, ax=None, title=None):
@@ -252,6 +276,15 @@ def plot_queried_classes(n_initial, labeled_y, *, ax=None, title=None):
     return ax
 
 
+def _stop_rounds(runs):
+    """``{criterion: [stop round per run]}`` from the runs' ``meta["stop_rounds"]``."""
+    out = {}
+    for run in runs:
+        for criterion, r in (run.meta.get("stop_rounds") or {}).items():
+            out.setdefault(criterion, []).append(r)
+    return out
+
+
 def plot_results(results, out_dir=None, dataset=None, metric="accuracy"):
     """All figures of an :class:`ExperimentResults`; saved as PNG in ``out_dir``."""
     plt = _pyplot()
@@ -260,8 +293,10 @@ def plot_results(results, out_dir=None, dataset=None, metric="accuracy"):
     for d in datasets:
         n_labels = results.n_labels(d)
         curves = results.curves(d, metric)
+        stops = {s: _stop_rounds(results._select(d, s)) for s in curves}
         ax = plot_learning_curves(n_labels, curves, ylabel=f"test {metric}",
-                                  title=f"{d}: {metric} (mean ± std over seeds)")
+                                  title=f"{d}: {metric} (mean ± std over seeds)",
+                                  stops={s: v for s, v in stops.items() if v})
         figures[f"{d}_learning_curves"] = ax.figure
         labeled = {s: [r.labeled_y for r in results._select(d, s)] for s in curves}
         fig, (ax1, ax2) = plt.subplots(
