@@ -1,0 +1,254 @@
+"""The strategy leaderboard and the docs page "Which strategy should I use?".
+
+One command regenerates the page, its tables and figures from the committed
+results file (no run needed)::
+
+    python benchmarks/leaderboard.py report
+
+Running (or resuming, or extending) the grid, then the report::
+
+    python benchmarks/leaderboard.py run --n-jobs 2            # everything
+    python benchmarks/leaderboard.py run --regimes alamp --strategies typiclust \
+        --seeds 0-4 --n-jobs 2                                 # a part
+
+Runs are saved one file each under ``results/leaderboard`` (resumable; the
+folder is git-ignored); ``run`` then rewrites the results file
+``benchmarks/results/leaderboard.csv`` from every saved run and the page.
+The protocol is in :mod:`skactive.experiments._leaderboard` and on the page.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from skactive.experiments._leaderboard import REGIMES, collect_runs, run_leaderboard
+from skactive.experiments._leaderboard_stats import (
+    format_summary,
+    read_results_csv,
+    save_summary_json,
+    summarize_regime,
+    write_results_csv,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CSV = ROOT / "benchmarks" / "results" / "leaderboard.csv"
+PAGE = ROOT / "doc" / "which_strategy.rst"
+FIG_DIR = ROOT / "doc" / "_static" / "leaderboard"
+ABLATION_CSV = ROOT / "benchmarks" / "results" / "ablation.csv"
+ABLATION_TXT = ROOT / "benchmarks" / "results" / "ablation.rst"
+
+TITLES = {
+    "cold": "Cold start: LogisticRegression, K initial labels, K per round, 20 rounds",
+    "alamp": "alamp regime: LogisticRegression, 2K initial, 2K per round, 15 rounds",
+    "svc-cv": "SVC with C chosen by GridSearchCV, 2K initial, 2K per round, 15 rounds",
+}
+
+
+def _seeds(text):
+    if "-" in text:
+        lo, hi = text.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def _csv_list(text):
+    return [s.strip() for s in text.split(",") if s.strip()] if text else None
+
+
+# ------------------------------------------------------------------ figures
+def _plots(summaries):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skactive.experiments import plot_penalty_matrix
+
+    FIG_DIR.mkdir(parents=True, exist_ok=True)
+    written = []
+    for regime, s in summaries.items():
+        rows = [r for r in s["rows"] if r["strategy"] != "random"]
+        names = [r["strategy"] for r in rows][::-1]
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 0.32 * len(rows) + 1.6),
+                                       layout="constrained", sharey=True)
+        mean = np.array([r["mean"] for r in rows])[::-1]
+        lo = np.array([r["ci_low"] for r in rows])[::-1]
+        hi = np.array([r["ci_high"] for r in rows])[::-1]
+        y = np.arange(len(rows))
+        colors = ["tab:green" if a > 0 else "tab:red" for a in lo]
+        colors = [c if not (a <= 0 <= b) else "tab:grey" for c, a, b in zip(colors, lo, hi)]
+        ax1.errorbar(mean, y, xerr=[mean - lo, hi - mean], fmt="none", ecolor=colors,
+                     capsize=3)
+        ax1.scatter(mean, y, c=colors, zorder=3)
+        ax1.axvline(0, color="black", lw=0.8)
+        ax1.set_yticks(y, names)
+        ax1.set_xlabel("AUBC difference to random (points), mean and 95 % CI over datasets")
+        ax1.grid(True, axis="x", alpha=0.3)
+        ranks = {r["strategy"]: r["mean_rank"] for r in s["rows"]}
+        ax2.barh(y, [ranks[n] for n in names], color="tab:blue", alpha=0.7)
+        ax2.axvline(ranks["random"], color="black", lw=0.8, ls="--", label="random")
+        ax2.set_xlabel("mean rank over datasets (1 = best)")
+        ax2.legend(loc="lower right", fontsize=8)
+        fig.suptitle(TITLES[regime], fontsize=11)
+        path = FIG_DIR / f"{regime}_summary.png"
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+        written.append(path)
+        if s["penalty"] is not None:
+            P, pnames = s["penalty"]
+            k = len(pnames)
+            fig, ax = plt.subplots(figsize=(0.62 * k + 3, 0.5 * k + 2), layout="constrained")
+            plot_penalty_matrix(P, pnames, ax=ax, title=f"{regime}: penalty matrix summed "
+                                f"over {len(s['datasets'])} datasets")
+            for t in ax.texts:
+                t.set_fontsize(6)
+            ax.tick_params(labelsize=7)
+            plt.setp(ax.get_xticklabels(), rotation=90)
+            path = FIG_DIR / f"{regime}_penalty.png"
+            fig.savefig(path, dpi=80)
+            plt.close(fig)
+            written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------- page
+def _rst_table(header, rows):
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = "  ".join("=" * w for w in widths)
+    out = [line, "  ".join(str(h).ljust(w) for h, w in zip(header, widths)), line]
+    out += ["  ".join(str(x).ljust(w) for x, w in zip(r, widths)) for r in rows]
+    out.append(line)
+    return "\n".join(out)
+
+
+def _fmt_ci(r):
+    if np.isnan(r["ci_low"]):
+        return "n/a"
+    return f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]"
+
+
+def _regime_section(regime, s):
+    rows = []
+    for r in s["rows"]:
+        if r["strategy"] == "random":
+            continue
+        worst = "" if r["worst"][0] is None else f"{r['worst'][1]:+.1f} ({r['worst'][0]})"
+        rows.append((f"``{r['strategy']}``", f"{r['mean']:+.2f}", _fmt_ci(r),
+                     f"{r['wins']}/{r['ties']}/{r['losses']}", worst,
+                     f"{r['mean_rank']:.1f}", f"{r['time']:.1f}"))
+    rank_random = next(r["mean_rank"] for r in s["rows"] if r["strategy"] == "random")
+    table = _rst_table(("strategy", "mean diff", "95 % CI", "W/T/L", "worst dataset",
+                        "mean rank", "s / run"), rows)
+    # per dataset: random's AUBC, the best strategy and the three best on average
+    top = [r["strategy"] for r in s["rows"] if r["strategy"] != "random"][:3]
+    drows = []
+    for d in s["datasets"]:
+        per = s["per_dataset"].get(d, {})
+        if not per:
+            continue
+        best = max(per, key=per.get)
+        drows.append((d, f"{s['aubc'][d]['random']:.1f}",
+                      *(f"{per[t]:+.1f}" if t in per else "" for t in top),
+                      f"{best} {per[best]:+.1f}"))
+    dtable = _rst_table(("dataset", "random AUBC", *top, "best strategy"), drows)
+    title = TITLES[regime]
+    parts = [title, "-" * len(title), "",
+             f"{s['n_datasets']} datasets, seeds {', '.join(map(str, s['seeds']))}. "
+             f"Random sampling has mean rank {rank_random:.1f}.", "",
+             f".. image:: _static/leaderboard/{regime}_summary.png", "   :alt: "
+             f"{regime} summary", "", table, "",
+             "Per dataset (AUBC difference to random, points, mean over seeds):", "",
+             dtable, ""]
+    if s["penalty"] is not None:
+        parts += [f".. image:: _static/leaderboard/{regime}_penalty.png",
+                  f"   :alt: {regime} penalty matrix", ""]
+    return "\n".join(parts)
+
+
+def _no_help(summaries):
+    """Datasets where no strategy beats random by more than one point."""
+    lines = []
+    for regime, s in summaries.items():
+        flat = []
+        for d in s["datasets"]:
+            per = s["per_dataset"].get(d, {})
+            if per and max(per.values()) < 1.0:
+                flat.append(f"{d} (best {max(per, key=per.get)} {max(per.values()):+.1f})")
+        if flat:
+            lines.append(f"* ``{regime}``: " + ", ".join(flat) + ".")
+    return "\n".join(lines) or "* none"
+
+
+def write_page(summaries, csv_path):
+    intro = (Path(__file__).with_name("leaderboard_page_intro.rst")).read_text()
+    parts = [intro.rstrip(), ""]
+    parts += ["Results", "=======", "",
+              f"Results file: ``{csv_path.relative_to(ROOT).as_posix()}`` (one line per run, "
+              "with the accuracy curve). Columns: *mean diff* = mean over datasets of the "
+              "per-dataset mean paired AUBC difference to random, in points; *95 % CI* = "
+              "t-interval over datasets of those per-dataset differences (each dataset "
+              "counts once); *W/T/L* = datasets where a two-sided paired t-test over the "
+              "seeds (alpha = 0.05) finds the strategy better / not different / worse "
+              "than random; *worst dataset* = the lowest per-dataset difference; *mean "
+              "rank* = mean rank of the strategy's mean AUBC among all strategies of the "
+              "regime (1 = best) over the datasets that every strategy finished; *s / "
+              "run* = mean wall time of one run on a loaded 2-core machine (noisy).", ""]
+    for regime, s in summaries.items():
+        parts.append(_regime_section(regime, s))
+    parts += ["Where active learning does not help", "-----------------------------------",
+              "", "Datasets on which no strategy gains one AUBC point over random:", "",
+              _no_help(summaries), ""]
+    if ABLATION_TXT.is_file():
+        parts += [ABLATION_TXT.read_text().rstrip(), ""]
+    PAGE.write_text("\n".join(parts) + "\n")
+    return PAGE
+
+
+def report(csv_path=CSV, file=sys.stdout):
+    runs = read_results_csv(csv_path)
+    summaries = {}
+    for regime in REGIMES:
+        s = summarize_regime(runs, regime)
+        if s is not None:
+            summaries[regime] = s
+            print(format_summary(s, regime), file=file)
+            print(file=file)
+    save_summary_json(summaries, csv_path.with_suffix(".json"))
+    for path in _plots(summaries):
+        print(f"wrote {path.relative_to(ROOT)}", file=file)
+    print(f"wrote {write_page(summaries, csv_path).relative_to(ROOT)}", file=file)
+    return summaries
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="run or resume (a part of) the grid, then report")
+    p_run.add_argument("--regimes", default=None, help=f"comma list of {list(REGIMES)}")
+    p_run.add_argument("--datasets", default=None)
+    p_run.add_argument("--strategies", default=None)
+    p_run.add_argument("--seeds", default="0-4")
+    p_run.add_argument("--n-jobs", type=int, default=1)
+    p_run.add_argument("--force", default=None, help="strategies to recompute")
+    p_run.add_argument("--out", default=str(ROOT / "results" / "leaderboard"))
+    p_run.add_argument("--no-report", action="store_true")
+    sub.add_parser("report", help="tables, figures and the docs page from the results file")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        run_leaderboard(args.out, regimes=_csv_list(args.regimes),
+                        datasets=_csv_list(args.datasets),
+                        strategies=_csv_list(args.strategies), seeds=_seeds(args.seeds),
+                        n_jobs=args.n_jobs, force=_csv_list(args.force) or (),
+                        log=sys.stdout)
+        write_results_csv(collect_runs(args.out), CSV)
+        print(f"wrote {CSV.relative_to(ROOT)}")
+        if args.no_report:
+            return 0
+    report(CSV)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
