@@ -167,3 +167,18 @@ def test_strategies_on_both_head_styles(digits, module, strategy):
         dst.body.load_state_dict(src.body.state_dict())
         fc_dst.load_state_dict(fc_src.state_dict())
     np.testing.assert_array_equal(strategy.query(X[150:450], twin, budget=8), idx)
+
+
+@pytest.mark.parametrize("module", [SubmoduleHead, MethodHead])
+def test_lpl_taps_the_input_of_a_head_method(digits, module):
+    from skactive.neural import LossPredictionNet
+    from skactive.strategies import LPL
+
+    X, y = digits
+    net = LossPredictionNet(module, max_epochs=2, random_state=0)
+    learner = ActiveLearner(net, LPL()).fit(X[:150], y[:150])
+    idx = learner.query(X[150:350], budget=5)
+    assert len(np.unique(idx)) == 5
+    assert net is not learner.estimator_
+    assert "head" not in learner.estimator_.module_.__dict__  # the method is back
+    assert learner.estimator_.predict_loss(X[:7]).shape == (7,)

@@ -66,6 +66,23 @@ def _pool_feature(f):
     return f.reshape(f.shape[0], -1)
 
 
+class _shadow_head_method:
+    """Record the input of a ``head`` *method* (``def head(self, z)``): an
+    instance attribute shadows the method until :meth:`remove`."""
+
+    def __init__(self, module, features):
+        self.module, method = module, module.head
+
+        def head(z, *args, **kwargs):
+            features.append(z)
+            return method(z, *args, **kwargs)
+
+        module.__dict__["head"] = head
+
+    def remove(self):
+        self.module.__dict__.pop("head", None)
+
+
 class LossNet(nn.Module):
     """Loss-prediction module of Yoo & Kweon (2019), Fig. 3.
 
@@ -222,7 +239,9 @@ class LossPredictionNet(ActiveNeuralNetClassifier):
         features = []
         handles = []
         for layer, is_input in self._taps():
-            if is_input:
+            if is_input and not isinstance(layer, nn.Module):
+                hook = _shadow_head_method(self.module_, features)  # head is a method
+            elif is_input:
                 hook = layer.register_forward_pre_hook(lambda m, args: features.append(args[0]))
             else:
                 hook = layer.register_forward_hook(
