@@ -238,11 +238,21 @@ def test_probcover_needs_n_classes_without_labels():
     assert learner.query(_blobs(), budget=3).shape == (3,)
 
 
-def test_probcover_max_edges():
-    s = ProbCover(space="input", delta=1e6, max_edges=100)
-    learner = _learner_with_labels(np.array([[0.0], [1.0]]), np.array([0, 1]), s)
+@pytest.mark.parametrize("delta", [0.9, 3.0])
+def test_probcover_without_stored_graph_is_the_same_greedy(delta):
+    # beyond max_edges the greedy recomputes balls instead of storing them
+    rng = np.random.RandomState(4)
+    Z = rng.randn(200, 3)
+    Z_lab, y_lab = rng.randn(3, 3), np.array([0, 1, 0])
+    picks = []
+    for max_edges in (10**9, 1):
+        s = ProbCover(space="input", delta=delta, max_edges=max_edges, random_state=0)
+        learner = _learner_with_labels(Z_lab, y_lab, s)
+        picks.append(learner.query(Z, budget=15, return_scores=True))
+    np.testing.assert_array_equal(picks[0][0], picks[1][0])
+    np.testing.assert_array_equal(picks[0][1], picks[1][1])
     with pytest.raises(ValueError, match="max_edges"):
-        learner.query(_blobs(), budget=2)
+        ball_graph(Z, delta, max_edges=3)
 
 
 # ------------------------------------------------------------- zero labels

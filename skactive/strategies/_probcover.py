@@ -134,14 +134,47 @@ def purity_delta(impure_distances, alpha=0.95, deltas=None):
     return float(ok[-1]), purity(ok[-1])
 
 
+class _Balls:
+    """Open ``delta``-balls around query rows over the points ``Z``, a chunk
+    of rows at a time (centred, float32 above 20,000 points)."""
+
+    def __init__(self, Z, delta):
+        Z = np.asarray(Z)
+        self.n = Z.shape[0]
+        self.dtype = _dtype(self.n)
+        self.mean = Z.mean(axis=0)
+        self.Z = (Z - self.mean).astype(self.dtype)
+        self.sq = np.einsum("ij,ij->i", self.Z, self.Z)
+        self.delta2 = float(delta) ** 2
+
+    def prepare(self, Q):
+        Q = (np.asarray(Q) - self.mean).astype(self.dtype)
+        return Q, np.einsum("ij,ij->i", Q, Q)
+
+    def chunks(self, n_rows):
+        return _row_chunks(n_rows, self.n, np.dtype(self.dtype).itemsize)
+
+    def mask(self, Q, sq_q, self_rows=None):
+        """Boolean (len(Q), n): ``||q_i - z_j|| < delta``; ``self_rows[i] = j``
+        forces ``(i, j)`` (a point is in its own ball)."""
+        G = Q @ self.Z.T
+        G *= -2.0
+        G += self.sq
+        mask = G < (self.delta2 - sq_q)[:, None]
+        if self_rows is not None:
+            mask[np.arange(len(self_rows)), self_rows] = True
+        return mask
+
+
 def ball_graph(Z, delta, Z_query=None, *, max_edges=None):
     """Sparse delta-ball graph: ``j`` in row ``i`` iff ``||q_i - z_j|| < delta``.
 
     Rows are ``Z_query`` (default ``Z``, then every row also holds itself, as
-    in the reference code where ``d(x, x) = 0 < delta``). Built in row chunks
-    (at most ~128 MB of distances at a time); returns CSR arrays ``(indptr,
-    indices)`` with the columns of each row sorted. Raises ``ValueError``
-    when there would be more than ``max_edges`` edges.
+    in the reference code where ``d(x, x) = 0 < delta``, and the graph is
+    made symmetric). Built in row chunks (at most ~128 MB of distances at a
+    time); returns CSR arrays ``(indptr, indices)`` with the columns of each
+    row sorted. Raises ``ValueError`` when there would be more than
+    ``max_edges`` edges.
 
     Examples
     --------
@@ -151,48 +184,108 @@ def ball_graph(Z, delta, Z_query=None, *, max_edges=None):
     >>> indptr.tolist(), indices.tolist()
     ([0, 2, 4, 5], [0, 1, 0, 1, 2])
     """
-    Z = np.asarray(Z)
-    n = Z.shape[0]
-    self_loops = Z_query is None
-    Q = Z if self_loops else np.asarray(Z_query)
-    dtype = _dtype(max(n, Q.shape[0]))
-    mean = Z.mean(axis=0)
-    Zc = (Z - mean).astype(dtype)
-    Qc = Zc if self_loops else (Q - mean).astype(dtype)
-    sq = np.einsum("ij,ij->i", Zc, Zc)
-    sq_q = sq if self_loops else np.einsum("ij,ij->i", Qc, Qc)
-    delta2 = float(delta) ** 2
-    counts = np.zeros(Q.shape[0], dtype=np.int64)
-    parts, total = [], 0
-    idx_dtype = np.int32 if n < 2**31 else np.int64
-    for a, b in _row_chunks(Q.shape[0], n, np.dtype(dtype).itemsize):
-        G = Qc[a:b] @ Zc.T
-        G *= -2.0
-        G += sq
-        mask = G < (delta2 - sq_q[a:b])[:, None]
-        if self_loops:
-            mask[np.arange(b - a), np.arange(a, b)] = True
-        counts[a:b] = mask.sum(axis=1)
-        total += int(counts[a:b].sum())
-        if max_edges is not None and total > max_edges:
+    balls = _Balls(Z, delta)
+    if Z_query is None:
+        out = _graph_or_gains(balls, np.zeros(balls.n, dtype=bool), max_edges)
+        if out[0] == "gains":
             raise ValueError(
                 f"The delta-ball graph has more than max_edges={max_edges} edges "
-                f"(delta={delta:g}, mean degree so far {total / b:.0f}); pass a "
-                "smaller delta (or a larger max_edges if memory allows)."
+                f"(delta={delta:g}); pass a smaller delta or a larger max_edges."
             )
-        parts.append(np.nonzero(mask)[1].astype(idx_dtype))
+        return out[1], out[2]
+    Q, sq_q = balls.prepare(Z_query)
+    counts, parts = np.zeros(Q.shape[0], dtype=np.int64), []
+    for a, b in balls.chunks(Q.shape[0]):
+        mask = balls.mask(Q[a:b], sq_q[a:b])
+        counts[a:b] = mask.sum(axis=1)
+        if max_edges is not None and counts[:b].sum() > max_edges:
+            raise ValueError(f"The delta-ball graph has more than max_edges={max_edges} edges.")
+        parts.append(np.nonzero(mask)[1].astype(_index_dtype(balls.n)))
+    indices = np.concatenate(parts) if parts else np.empty(0, _index_dtype(balls.n))
+    return np.r_[0, np.cumsum(counts)], indices
+
+
+def _index_dtype(n):
+    return np.int32 if n < 2**31 else np.int64
+
+
+def _covered_by(balls, Z_lab):
+    """Pool points inside the ball of some labelled point."""
+    covered = np.zeros(balls.n, dtype=bool)
+    if Z_lab is None or not len(Z_lab):
+        return covered
+    Q, sq_q = balls.prepare(Z_lab)
+    for a, b in balls.chunks(Q.shape[0]):
+        covered |= balls.mask(Q[a:b], sq_q[a:b]).any(axis=0)
+    return covered
+
+
+def _graph_or_gains(balls, covered, max_edges):
+    """One pass over the pool: the symmetric ball graph ``("graph", indptr,
+    indices)``, or, once it would exceed ``max_edges`` edges, only each
+    point's number of uncovered ball members ``("gains", gains)``."""
+    n = balls.n
+    counts = np.zeros(n, dtype=np.int64)
+    gains = np.zeros(n, dtype=np.int64)
+    parts, total, keep = [], 0, True
+    idx_dtype = _index_dtype(n)
+    for a, b in balls.chunks(n):
+        mask = balls.mask(balls.Z[a:b], balls.sq[a:b], np.arange(a, b))
+        counts[a:b] = mask.sum(axis=1)
+        gains[a:b] = mask[:, ~covered].sum(axis=1) if covered.any() else counts[a:b]
+        total += int(counts[a:b].sum())
+        if keep and max_edges is not None and total > max_edges:
+            keep, parts = False, []
+        if keep:
+            parts.append(np.nonzero(mask)[1].astype(idx_dtype))
+    if not keep:
+        return "gains", gains
     indptr = np.r_[0, np.cumsum(counts)]
     indices = np.concatenate(parts) if parts else np.empty(0, dtype=idx_dtype)
-    if self_loops:
-        # rounding may keep a pair at distance ~delta in one direction only;
-        # the greedy's incremental gains need a symmetric graph: keep the union
-        A = sparse.csr_matrix(
-            (np.ones(indices.shape[0], dtype=np.int8), indices, indptr), shape=(n, n)
-        )
-        A = A.maximum(A.T).tocsr()
-        A.sort_indices()
-        indptr, indices = A.indptr.astype(np.int64), A.indices.astype(idx_dtype)
-    return indptr, indices
+    # rounding may keep a pair at distance ~delta in one direction only; the
+    # greedy's incremental gains need a symmetric graph: keep the union
+    A = sparse.csr_matrix(
+        (np.ones(indices.shape[0], dtype=np.int8), indices, indptr), shape=(n, n)
+    )
+    A = A.maximum(A.T).tocsr()
+    A.sort_indices()
+    return "graph", A.indptr.astype(np.int64), A.indices.astype(idx_dtype)
+
+
+def _greedy_without_graph(balls, gains, budget, covered, random_state):
+    """:func:`max_coverage_greedy` without storing the graph (huge balls).
+
+    Gains are kept exact by recomputing, for every newly covered point, its
+    ball against the whole pool (each point is covered once: in all at most
+    one more pass over the pool), and each pick's ball is recomputed, so a
+    gain off by rounding at distance ~delta is corrected before it counts.
+    """
+    n = balls.n
+    gains = gains.copy()
+    covered = covered.copy()
+    selected = np.empty(budget, dtype=np.intp)
+    pick_gain = np.zeros(budget, dtype=np.int64)
+    taken = np.zeros(n, dtype=bool)
+    t = 0
+    while t < budget:
+        i = int(np.argmax(gains))
+        if gains[i] <= 0:
+            rest = np.flatnonzero(~taken)
+            selected[t:] = random_state.choice(rest, size=budget - t, replace=False)
+            break
+        ball = np.flatnonzero(balls.mask(balls.Z[i : i + 1], balls.sq[i : i + 1], [i])[0])
+        new = ball[~covered[ball]]
+        if new.size != gains[i]:  # rounding at distance ~delta: correct, re-select
+            gains[i] = new.size
+            continue
+        pick_gain[t], selected[t], taken[i] = new.size, i, True
+        covered[new] = True
+        for a, b in balls.chunks(new.size):
+            rows = new[a:b]
+            gains -= balls.mask(balls.Z[rows], balls.sq[rows], rows).sum(axis=0)
+        gains[i] = -(n + 1)
+        t += 1
+    return selected, pick_gain, covered, gains
 
 
 def _gather(indptr, indices, rows):
@@ -313,8 +406,12 @@ class ProbCover(BaseQueryStrategy):
     normalize : bool, default=False
         L2-normalise the embedding first (as the reference code's feature
         loader does for its self-supervised features).
-    max_edges : int, default=200_000_000
-        Refuse (``ValueError``) a ball graph with more edges.
+    max_edges : int, default=50_000_000
+        Store the ball graph (CSR, 4 bytes an edge) when it has at most this
+        many edges; beyond, the greedy runs without it, recomputing the balls
+        of newly covered points (exact too, at most one more pass over the
+        pool, memory ``O(n)``). Large balls (well-separated clusters, where
+        the purity radius spans a whole cluster) take this path.
     random_state : int, RandomState instance or None, default=None
         Seeds k-means, the purity sample and the random fill.
 
@@ -371,7 +468,7 @@ class ProbCover(BaseQueryStrategy):
         purity_samples=10_000,
         n_init=3,
         normalize=False,
-        max_edges=200_000_000,
+        max_edges=50_000_000,
         random_state=None,
     ):
         self.space = space
@@ -427,16 +524,21 @@ class ProbCover(BaseQueryStrategy):
             delta, purity = self._auto_delta(Z_all, learner, random_state)
         else:
             delta, purity = float(self.delta), np.nan
-        covered = np.zeros(Z_pool.shape[0], dtype=bool)
-        if Z_lab.shape[0]:
-            lp, li = ball_graph(Z_pool, delta, Z_lab, max_edges=self.max_edges)
-            covered[li] = True
-        indptr, indices = ball_graph(Z_pool, delta, max_edges=self.max_edges)
-        selected, pick_gain, covered = max_coverage_greedy(
-            indptr, indices, budget, covered, random_state
-        )
-        uncovered = (~covered[indices]).astype(np.int64)
-        scores = np.add.reduceat(uncovered, indptr[:-1]).astype(float)
+        balls = _Balls(Z_pool, delta)
+        covered = _covered_by(balls, Z_lab)
+        out = _graph_or_gains(balls, covered, self.max_edges)
+        if out[0] == "graph":
+            indptr, indices = out[1], out[2]
+            selected, pick_gain, covered = max_coverage_greedy(
+                indptr, indices, budget, covered, random_state
+            )
+            uncovered = (~covered[indices]).astype(np.int64)
+            scores = np.add.reduceat(uncovered, indptr[:-1]).astype(float)
+        else:
+            selected, pick_gain, covered, gains = _greedy_without_graph(
+                balls, out[1], budget, covered, random_state
+            )
+            scores = np.maximum(gains, 0).astype(float)
         scores[selected] = pick_gain
         self.delta_, self.purity_ = float(delta), float(purity)
         self.coverage_ = float(covered.mean())
