@@ -182,3 +182,14 @@ def test_lpl_taps_the_input_of_a_head_method(digits, module):
     assert net is not learner.estimator_
     assert "head" not in learner.estimator_.module_.__dict__  # the method is back
     assert learner.estimator_.predict_loss(X[:7]).shape == (7,)
+
+
+@pytest.mark.parametrize("alpha_opt", ["closed_form", "learned"])
+def test_alfamix_autograd_through_a_nonlinear_head_method(digits, alpha_opt):
+    """No linear head: ALFA-Mix falls back to autograd through ``head``."""
+    X, y = digits
+    learner = ActiveLearner(
+        ActiveNeuralNetClassifier(NonlinearMethodHead, max_epochs=3, random_state=0)
+    ).fit(X[:150], y[:150])
+    idx = AlfaMix(alpha_opt=alpha_opt, random_state=0).query(X[150:450], learner, budget=6)
+    assert len(np.unique(idx)) == 6
