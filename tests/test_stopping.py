@@ -244,3 +244,33 @@ def test_simulate_with_real_criteria(letter):
     assert first is not None and len(res2.n_labels) == first + 1
     with pytest.raises(ValueError, match="stopping"):
         simulate(_learner(), *letter, stopping=3, **kw)
+
+
+def test_run_experiments_and_cli_accept_stopping(letter, tmp_path, capsys):
+    from skactive.__main__ import main
+    from skactive.experiments import ExperimentResults, run_experiments
+
+    data = {"letter": letter}
+    kw = dict(seeds=2, n_rounds=4, budget=20, n_initial=50, progress=False)
+    res = run_experiments(data, "random,margin", "logreg", stopping=_AtRound(at=2), **kw)
+    for run in res.runs:
+        assert run.meta["stop_rounds"] == {"_AtRound": 2} and len(run.n_labels) == 5
+    early = run_experiments(data, "random,margin", "logreg", stopping=_AtRound(at=2),
+                            stop_early=True, results_dir=tmp_path / "s", **kw)
+    assert all(len(r.n_labels) == 3 for r in early.runs)
+    curves = early.curves("letter")  # stopped curves carry their last value forward
+    assert curves["margin"].shape == (2, 3)
+    loaded = ExperimentResults.load(tmp_path / "s")
+    assert loaded.runs[0].meta["stopped_at"] == 2
+    assert early.n_labels("letter").tolist() == [50, 70, 90]
+    mixed = ExperimentResults([early.runs[0], res.runs[1]])  # 3 and 5 rounds, one strategy
+    stacked = mixed.curves("letter")["random"]
+    assert stacked.shape == (2, 5)
+    np.testing.assert_array_equal(stacked[0, 2:], early.runs[0].accuracy[-1])
+
+    code = main(["run", "--dataset", "optdigits", "--max-pool", "400", "--strategies", "margin", "--estimator", "logreg",
+                 "--seeds", "1", "--rounds", "3", "--budget", "10", "--n-initial", "20",
+                 "--stopping", "stabilizing-predictions,classification-change",
+                 "--no-plot", "--quiet", "--n-jobs", "1"])
+    out = capsys.readouterr().out
+    assert code == 0 and "Stopping criteria" in out and "stabilizing-predictions" in out

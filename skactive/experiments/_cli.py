@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..stopping._loop import stop_report
+
 __all__ = ["main"]
 
 _DEMO = dict(
@@ -67,6 +69,12 @@ def _add_run_args(p, demo=False):
                    help="size of the initial labelled set (default: %(default)s)")
     p.add_argument("--initial", choices=["random", "balanced"], default="random",
                    help="how the initial set is drawn (default: %(default)s)")
+    p.add_argument("--stopping", default=None,
+                   help="stopping criteria, comma-separated (stabilizing-predictions, "
+                        "classification-change, overall-uncertainty, max-confidence): "
+                        "where each stops is reported and marked on the curves")
+    p.add_argument("--stop-early", action="store_true",
+                   help="end each run at its first stop (default: only record the stops)")
     p.add_argument("--max-pool", type=int, default=None,
                    help="keep this many random pool samples (default: whole train split)")
     p.add_argument("--n-jobs", type=int, default=-1,
@@ -129,6 +137,9 @@ def _report(results, args, out, file):
                 print(f"{n:<{width}}" + "".join(f"{v:>{width}.2f}" for v in P[i]),
                       file=file)
             print(file=file)
+    lines = stop_report(results, metric)
+    if lines:
+        print("\n".join(lines) + "\n", file=file)
     if args.target is not None:
         print(f"Labels needed to reach mean {metric} >= {args.target}:", file=file)
         for d, per in results.labels_to_target(args.target, metric).items():
@@ -160,6 +171,8 @@ def _cmd_run(args, file):
         budget=args.budget,
         n_initial=args.n_initial,
         initial=args.initial,
+        stopping=[s for s in args.stopping.split(",") if s.strip()] if args.stopping else None,
+        stop_early=args.stop_early,
         n_jobs=args.n_jobs,
         backend=args.backend,
         results_dir=args.out,

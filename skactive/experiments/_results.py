@@ -23,6 +23,17 @@ RUNS_DIR = "runs"
 STUDY_FILE = "study.json"
 
 
+def _padded(curves, metric, width):
+    """Curves as one array, shorter ones (runs stopped early) extended to
+    ``width`` with their last value (0 for times)."""
+    out = np.empty((len(curves), width))
+    for i, c in enumerate(curves):
+        c = np.asarray(c, dtype=float)
+        out[i, : len(c)] = c
+        out[i, len(c):] = 0.0 if metric.endswith("_time") else c[-1]
+    return out
+
+
 class ExperimentResults:
     """The runs of a study and the metrics that compare their strategies.
 
@@ -115,12 +126,15 @@ class ExperimentResults:
 
     def n_labels(self, dataset=None):
         """Label counts of the rounds of ``dataset`` (default: the first)."""
-        return self._select(self._dataset(dataset))[0].n_labels
+        runs = self._select(self._dataset(dataset))
+        return max((r.n_labels for r in runs), key=len)  # runs stopped early are shorter
 
     def curves(self, dataset=None, metric="accuracy"):
         """``{strategy: array (n_seeds, n_rounds + 1)}`` for one dataset.
 
-        Only seeds finished by every strategy are kept (paired seeds).
+        Only seeds finished by every strategy are kept (paired seeds). Runs
+        that a stopping criterion ended early are extended with their last
+        value (0 for times) up to the longest run: the model no longer changes.
         """
         if metric not in METRICS + ("query_time", "fit_time"):
             raise ValueError(f"metric must be one of {METRICS}, got {metric!r}.")
@@ -130,7 +144,8 @@ class ExperimentResults:
         by_strategy = {s: runs for s, runs in by_strategy.items() if runs}
         common = sorted(set.intersection(*(set(v) for v in by_strategy.values())))
         return {
-            s: np.array([getattr(runs[k], metric) for k in common])
+            s: _padded([getattr(runs[k], metric) for k in common], metric,
+                       max((len(r.n_labels) for r in self._select(dataset)), default=0))
             for s, runs in by_strategy.items()
         }
 

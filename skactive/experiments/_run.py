@@ -12,6 +12,7 @@ from joblib import Parallel, delayed, parallel_config
 from sklearn.base import clone
 
 from .._learner import ActiveLearner
+from ..stopping._loop import criteria_from_spec, criteria_spec
 from ._registry import get_estimator, get_strategy
 from ._results import RUNS_DIR, STUDY_FILE, ExperimentResults
 from ._simulate import SimulationResult, simulate
@@ -147,6 +148,8 @@ def _one_run(learner, data, meta, settings, path):
         budget=settings["budget"],
         n_rounds=settings["n_rounds"],
         initial=settings["initial"],
+        stopping=criteria_from_spec(settings.get("stopping")),
+        stop_early=settings.get("stop_early", False),
         random_state=meta["seed"],
         meta=meta,
     )
@@ -184,6 +187,8 @@ def run_experiments(
     budget=100,
     n_initial=100,
     initial="random",
+    stopping=None,
+    stop_early=False,
     n_jobs=None,
     backend=None,
     results_dir=None,
@@ -227,6 +232,16 @@ def run_experiments(
         ``5`` means seeds 0..4.
     n_rounds, budget, n_initial, initial
         See :func:`simulate` (``budget`` is per round).
+    stopping : criterion, str, list or dict, default=None
+        Stopping criteria (:mod:`skactive.stopping`), run in every simulation,
+        see :func:`simulate`; each run's ``meta["stop_rounds"]`` says where
+        each stopped, the learning-curve figure marks it and the CLI prints it.
+        Their parameters are stored with the study (JSON).
+    stop_early : bool, default=False
+        End each run at its first stop. The default only records the stop
+        rounds, so that all curves cover the same rounds; with True, the
+        curves of runs that stopped are extended with their last value (the
+        model no longer changes) when strategies are compared.
     n_jobs : int, default=None
         Parallel runs (``-1``: all cores); see :class:`joblib.Parallel`.
     backend : str, default=None
@@ -289,6 +304,9 @@ def run_experiments(
         "n_rounds": int(n_rounds),
         "initial": init_setting,
     }
+    if stopping is not None:
+        settings["stopping"] = criteria_spec(stopping)
+        settings["stop_early"] = bool(stop_early)
     # validate the settings once, on the smallest pool, before any work
     for name, (X_pool, *_rest) in data.items():
         need = settings["n_initial"] + settings["n_rounds"] * settings["budget"]

@@ -1,5 +1,6 @@
 """Running stopping criteria inside a simulated loop (used by simulate)."""
 
+import numpy as np
 from sklearn.base import clone
 
 from ._base import BaseStoppingCriterion, get_criterion
@@ -60,3 +61,66 @@ def run_criteria(criteria, learner, X_pool, unlabeled, r, stop_rounds):
             if stop_rounds.get(name) is None:
                 stop_rounds[name] = r
     return said
+
+
+def criteria_spec(stopping):
+    """A JSON-able description ``{name: {"class": path, "params": {...}}}`` of
+    the criteria (None without), so that a study stores and rebuilds them."""
+    import json
+
+    criteria = as_criteria(stopping)
+    if not criteria:
+        return None
+    spec = {}
+    for name, crit in criteria.items():
+        cls = type(crit)
+        params = crit.get_params(deep=False)
+        try:
+            json.dumps(params)
+        except TypeError:
+            raise ValueError(
+                f"stopping criterion {name!r} ({cls.__name__}) has parameters that are "
+                "not JSON-serialisable; run_experiments stores the criteria with the "
+                "study."
+            ) from None
+        spec[name] = {"class": f"{cls.__module__}.{cls.__qualname__}", "params": params}
+    return spec
+
+
+def criteria_from_spec(spec):
+    """Rebuild ``{name: criterion}`` from :func:`criteria_spec`."""
+    import importlib
+
+    if not spec:
+        return None
+    out = {}
+    for name, item in spec.items():
+        module, _, qualname = item["class"].rpartition(".")
+        cls = getattr(importlib.import_module(module), qualname)
+        out[name] = cls(**item["params"])
+    return out
+
+
+def stop_report(results, metric="accuracy"):
+    """Lines of text: per dataset, strategy and criterion, where the runs stopped
+    (mean label count and score at the stop round, and how many seeds stopped)."""
+    lines = []
+    for d in results.datasets:
+        for s in results.strategies:
+            runs = results._select(d, s)
+            names = list(dict.fromkeys(k for r in runs for k in (r.meta.get("stop_rounds")
+                                                                 or {})))
+            for name in names:
+                rounds = [(r, r.meta["stop_rounds"].get(name)) for r in runs]
+                got = [(r, k) for r, k in rounds if k is not None and k < len(r.n_labels)]
+                if got:
+                    labels = np.mean([r.n_labels[k] for r, k in got])
+                    score = np.mean([r.curve(metric)[k] for r, k in got])
+                    where = f"{labels:8.0f} labels, {metric} {score:.4f}"
+                else:
+                    where = "never stopped".rjust(15)
+                lines.append(f"  {d:<14}{s:<16}{name:<28}{where} ({len(got)}/{len(runs)} seeds)")
+    if lines:
+        lines.insert(0, f"Stopping criteria (mean over the seeds where each stopped; full "
+                        f"runs end at {results.n_labels(results.datasets[0])[-1]} labels):")
+    return lines
