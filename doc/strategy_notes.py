@@ -63,6 +63,21 @@ STRATEGY_NOTES = {
         "when": "Good embeddings and large batches: covers the pool, avoiding redundant "
         "picks (CoreSet).",
     },
+    "GreedySamplingX": {
+        "cost": "O(n (m + b) D), ``m`` labelled samples; no model call",
+        "when": "Regression (or any model) from the very first rounds: covers the "
+        "input space (Wu et al.'s GSx); the cheapest diverse choice.",
+    },
+    "GreedySamplingY": {
+        "cost": "O((n + b) log m) plus one ``predict``",
+        "when": "Regression once the model is roughly right: spreads the labelled "
+        "targets over the output range (GSy).",
+    },
+    "ImprovedGreedySampling": {
+        "cost": "O(n (m + b) D) plus one ``predict``",
+        "when": "Regression, usually the best of the three greedy samplers (iGS): "
+        "far from the labelled set in both input and output space.",
+    },
     "ClusterMargin": {
         "cost": "HAC once, O(s^2 D) for ``s <= max_cluster_samples``; then O(n K)",
         "when": "Very large batches: margin uncertainty diversified over fixed clusters.",

@@ -36,7 +36,9 @@ TAG_LABELS = {
     "uses_previous_model": "the previous model (``previous_estimator_``)",
 }
 # tags that do not describe a need of the learner
-NOT_NEEDS = {"stochastic"}
+NOT_NEEDS = {"stochastic", "task"}
+# the ``task`` tag, shown first among the needs (classification: implied)
+TASK_LABELS = {"regression": "a regressor", "both": "a classifier or a regressor"}
 
 # Public modules documented in the API reference, in this order; public
 # modules found later by walking the package are appended automatically.
@@ -97,6 +99,9 @@ def strategy_needs(cls):
         if field.name in NOT_NEEDS or not getattr(tags, field.name):
             continue
         needs.append(TAG_LABELS.get(field.name, field.name.replace("_", " ")))
+    task = getattr(tags, "task", "classification")
+    if task in TASK_LABELS:
+        needs.insert(0, TASK_LABELS[task])
     # class scores are implied by probabilities
     if TAG_LABELS["requires_proba"] in needs and TAG_LABELS["requires_scores"] in needs:
         needs.remove(TAG_LABELS["requires_scores"])
