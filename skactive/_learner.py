@@ -11,6 +11,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .utils._validation import check_supported_estimator
+
 __all__ = ["ActiveLearner"]
 
 
@@ -289,6 +291,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         self : ActiveLearner
         """
+        check_supported_estimator(self.estimator)  # clusterers etc.: clear error
         self._validate_params()
         X, y = self._validate_Xy(X, y, reset=True)
         if self._is_regression():

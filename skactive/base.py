@@ -7,7 +7,12 @@ from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils import check_random_state
 
 from .exceptions import LearnerCapabilityError
-from .utils._validation import check_budget, check_pool, check_query_learner
+from .utils._validation import (
+    check_budget,
+    check_pool,
+    check_query_learner,
+    named_feature_errors,
+)
 
 __all__ = ["BaseQueryStrategy", "QueryStrategyTags", "get_query_tags"]
 
@@ -192,11 +197,14 @@ class BaseQueryStrategy(BaseEstimator):
         if hasattr(learner, "fit"):  # a missing learner is reported below
             _check_task(tags, learner, name)
         check_query_learner(learner, tags, name)
-        X_pool = check_pool(X_pool, learner)
+        # networks take dense input: sparse pools are densified (memory-guarded)
+        X_pool = check_pool(X_pool, learner, dense=tags.requires_neural_net,
+                            strategy_name=name)
         n_pool = X_pool.shape[0]
         budget = check_budget(budget, n_pool)
         random_state = check_random_state(getattr(self, "random_state", None))
-        indices, scores = self._query(X_pool, learner, budget, random_state)
+        with named_feature_errors(name, X_pool, learner):  # NaN in computed features
+            indices, scores = self._query(X_pool, learner, budget, random_state)
         indices = self._check_indices(indices, budget, n_pool)
         if not return_scores:
             return indices

@@ -1,8 +1,11 @@
 """Command line: ``python -m skactive run ...`` and ``python -m skactive plot DIR``."""
 
 import argparse
+import contextlib
+import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,16 +41,31 @@ def _default_metric(args, results):
 
 
 def _parse_seeds(text):
+    """``N`` (seeds 0..N-1), ``a,b,c`` or ``lo-hi``; argparse reports errors."""
     text = str(text).strip()
-    if "," in text:
-        return [int(s) for s in text.split(",") if s.strip()]
-    if "-" in text[1:]:
-        lo, hi = text.split("-", 1)
-        return list(range(int(lo), int(hi) + 1))
-    n = int(text)
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--seeds must be >= 1, got {n}.")
-    return list(range(n))
+    try:
+        if "," in text:
+            seeds = [int(s) for s in text.split(",") if s.strip()]
+        elif "-" in text[1:]:
+            lo, hi = text.split("-", 1)
+            seeds = list(range(int(lo), int(hi) + 1))
+        else:
+            n = int(text)
+            if n < 1:
+                raise argparse.ArgumentTypeError(
+                    f"a number of seeds must be >= 1, got {n} (seed lists: '0,3,7', "
+                    "ranges: '0-4')"
+                )
+            seeds = list(range(n))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seeds N, a list '0,3,7' or a range '0-4', got {text!r}"
+        ) from None
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(
+            f"seeds must be non-negative, unique and non-empty, got {text!r}"
+        )
+    return seeds
 
 
 def _add_run_args(p, demo=False):
@@ -58,7 +76,7 @@ def _add_run_args(p, demo=False):
                    help="strategy names, comma-separated (default: %(default)s)")
     p.add_argument("--estimator", default=d.get("estimator", "svc"),
                    help="classifier name (default: %(default)s)")
-    p.add_argument("--seeds", default=d.get("seeds", "5"),
+    p.add_argument("--seeds", type=_parse_seeds, default=d.get("seeds", "5"),
                    help="number of seeds N (0..N-1), a list '0,3,7' or a range '0-4' "
                         "(default: %(default)s)")
     p.add_argument("--rounds", type=int, default=d.get("rounds", 10),
@@ -91,6 +109,9 @@ def _add_run_args(p, demo=False):
                    help="curve to report (default: accuracy; r2 for regression data)")
     p.add_argument("--no-plot", action="store_true", help="do not write PNG figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--verbose", action="store_true",
+                   help="show the warnings of scikit-learn and the workers (hidden by "
+                        "default)")
 
 
 def _build_parser():
@@ -110,6 +131,7 @@ def _build_parser():
     p_plot.add_argument("--metric", default=None, choices=_METRIC_CHOICES)
     p_plot.add_argument("--target", type=float, default=None)
     p_plot.add_argument("--no-plot", action="store_true")
+    p_plot.add_argument("--verbose", action="store_true", help="show warnings")
     sub.add_parser("list", help="list strategy, estimator and dataset names")
     from ._label_cli import add_label_parser  # label POOL.csv (a labelling campaign)
 
@@ -157,15 +179,73 @@ def _report(results, args, out, file):
                 print(f"wrote {Path(out) / (name + '.png')}", file=file)
 
 
+@contextlib.contextmanager
+def _warnings_shown(verbose):
+    """Hide library warnings (in this process and in joblib's worker
+    processes, through ``PYTHONWARNINGS``) unless ``verbose``; reports about
+    unreadable study files stay visible."""
+    if verbose:
+        yield
+        return
+    from ._results import StudyFileWarning
+
+    old = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("always", StudyFileWarning)
+            yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONWARNINGS", None)
+        else:
+            os.environ["PYTHONWARNINGS"] = old
+
+
+def _load_datasets(args):
+    """Datasets by name, checked against the estimator: image sets need an
+    image-capable estimator (``mlp``, ``cnn``), whose input geometry is set
+    from the data."""
+    from ..datasets import load_dataset
+    from ._image_estimators import IMAGE_ESTIMATORS, set_image_geometry
+    from ._registry import get_estimator
+
+    estimator = get_estimator(args.estimator)
+    key = str(args.estimator).strip().lower().replace("_", "-")
+    data, shapes = {}, {}
+    for name in [d for d in str(args.dataset).split(",") if d.strip()]:
+        d = load_dataset(name.strip(), data_home=args.data_home)
+        data[d.name] = (d.X_train, d.y_train, d.X_test, d.y_test)
+        shapes[d.name] = tuple(d.X_train.shape[1:])
+    images = {n: s for n, s in shapes.items() if len(s) > 1}
+    if images and key not in IMAGE_ESTIMATORS:
+        name, shape = next(iter(images.items()))
+        raise ValueError(
+            f"Dataset {name!r} holds images of shape {shape}, but the estimator "
+            f"{args.estimator!r} takes tabular rows; use --estimator "
+            f"{' or '.join(sorted(IMAGE_ESTIMATORS))} (they need PyTorch)."
+        )
+    if key == "cnn" and shapes:
+        if len(set(shapes.values())) > 1:
+            raise ValueError(
+                f"--estimator cnn needs images of one shape; got {shapes}. Run the "
+                "datasets one at a time."
+            )
+        estimator = set_image_geometry(estimator, next(iter(shapes.values())))
+    return data, estimator
+
+
 def _cmd_run(args, file):
     from ._run import run_experiments
 
-    seeds = _parse_seeds(args.seeds)
+    seeds = args.seeds
+    data, estimator = _load_datasets(args)
     tic = time.perf_counter()
     results = run_experiments(
-        args.dataset,
+        data,
         args.strategies,
-        args.estimator,
+        estimator,
         seeds=seeds,
         n_rounds=args.rounds,
         budget=args.budget,
@@ -202,14 +282,22 @@ def _cmd_plot(args, file):
 
 def _cmd_list(file):
     from ..datasets._loaders import _DATASETS
+    from ._image_estimators import IMAGE_ESTIMATORS
     from ._registry import available_estimators, available_strategies
 
     print("strategies: " + ", ".join(available_strategies()), file=file)
     print("estimators:", file=file)
     for name, desc in available_estimators().items():
         print(f"  {name:<12}{desc}", file=file)
-    print("datasets: " + ", ".join(_DATASETS), file=file)
+    images = sorted(IMAGE_ESTIMATORS)
+    names = [f"{n} (images: --estimator {' or '.join(images)})" if n in _IMAGE_DATASETS
+             else n for n in _DATASETS]
+    print("datasets: " + ", ".join(names), file=file)
     return 0
+
+
+#: Datasets whose samples are images (listed with the estimators that take them).
+_IMAGE_DATASETS = ("mnist", "cifar10_subset")
 
 
 def main(argv=None):
@@ -240,15 +328,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
     file = sys.stdout
     try:
-        if args.command in ("run", "demo"):
-            return _cmd_run(args, file)
-        if args.command == "plot":
-            return _cmd_plot(args, file)
-        if args.command == "label":
-            from ._label_cli import run_label
+        with _warnings_shown(getattr(args, "verbose", True)):
+            if args.command in ("run", "demo"):
+                return _cmd_run(args, file)
+            if args.command == "plot":
+                return _cmd_plot(args, file)
+            if args.command == "label":
+                from ._label_cli import run_label
 
-            return run_label(args, file)
-        return _cmd_list(file)
-    except (ValueError, FileNotFoundError) as exc:
+                return run_label(args, file)
+            return _cmd_list(file)
+    except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 import importlib
 
+from ._image_estimators import image_cnn, image_mlp
 
 __all__ = [
     "available_estimators",
@@ -215,6 +216,8 @@ _ESTIMATORS = {
     "rf": (_rf, "RandomForestClassifier(n_estimators=100)"),
     "knn": (_knn, "StandardScaler + KNeighborsClassifier"),
     # networks (need torch); they also take the image datasets (mnist, cifar10)
+    "mlp": (image_mlp, "flattened pixels/rows + StandardScaler + skactive MLP (torch)"),
+    "cnn": (image_cnn, "images: skactive SmallCNN through skorch (torch)"),
     # regressors (the imputer fills NaN, e.g. in the ozone data, with column means)
     "ridge": (_ridge, "regression: SimpleImputer + StandardScaler + Ridge"),
     "svr": (_svr, "regression: SimpleImputer + StandardScaler + SVR() (RBF kernel)"),

@@ -2,6 +2,8 @@
 that compare strategies."""
 
 import json
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +17,105 @@ from ._metrics import (
 )
 from ._simulate import METRICS, SimulationResult
 
-__all__ = ["ExperimentResults"]
+__all__ = ["ExperimentResults", "StudyFileError", "StudyFileWarning"]
 
 #: Layout of a results folder: one file per run under ``runs/``, the study's
 #: settings in ``study.json``.
 RUNS_DIR = "runs"
 STUDY_FILE = "study.json"
+#: Suffix of unreadable files moved aside by :func:`move_aside`.
+BAD_SUFFIX = ".corrupt"
+
+
+class StudyFileError(ValueError):
+    """A file of a results folder (a run file or ``study.json``) cannot be read.
+
+    The message names the file and what to do; ``path`` holds it.
+
+    Examples
+    --------
+    >>> from skactive.experiments._results import StudyFileError
+    >>> issubclass(StudyFileError, ValueError)
+    True
+    """
+
+    def __init__(self, message, path=None):
+        super().__init__(message)
+        self.path = path
+
+
+class StudyFileWarning(UserWarning):
+    """An unreadable file of a results folder was moved aside (and its run is
+    recomputed)."""
+
+
+def load_run(path):
+    """Read one run file, raising :class:`StudyFileError` naming it when it
+    is truncated, empty, not a run file or from an incompatible version.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skactive.experiments._results import load_run
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "x.npz"
+    >>> _ = bad.write_bytes(b"")
+    >>> load_run(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    skactive.experiments._results.StudyFileError: Run file .../x.npz cannot be read ...
+    """
+    with open(path, "rb") as fh:  # FileNotFoundError passes through
+        head = fh.read(4)
+        fh.seek(0)
+        try:
+            if not head:
+                raise EOFError("empty file")
+            if head != b"PK\x03\x04":  # every .npz is a zip archive
+                raise ValueError("not an .npz archive")
+            return SimulationResult.load(fh)
+        except Exception as exc:  # zipfile.BadZipFile, EOFError, KeyError, ...
+            if not head:
+                reason = "it is empty"
+            elif head != b"PK\x03\x04":
+                reason = "it is not a NumPy .npz archive"
+            else:
+                reason = f"{type(exc).__name__}: {exc}"
+    raise StudyFileError(
+        f"Run file {path} cannot be read ({reason}). Rerunning the study "
+        "(run_experiments with the same results_dir, or `python -m skactive run "
+        "... --out DIR`) moves it aside and recomputes that run.",
+        path,
+    )
+
+
+def read_study(path):
+    """Read ``study.json``; :class:`StudyFileError` naming it if unreadable."""
+    try:
+        with open(path) as fh:
+            study = json.load(fh)
+        if not isinstance(study, dict):
+            raise ValueError(f"expected a JSON object, got {type(study).__name__}")
+        return study
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise StudyFileError(
+            f"Study file {path} cannot be read ({type(exc).__name__}: {exc}); a "
+            "rerun of the study moves it aside and writes a new one.",
+            path,
+        ) from None
+
+
+def move_aside(path):
+    """Rename an unreadable file to ``<name>.corrupt`` (``.corrupt.1``, ... if
+    taken) so that it is kept for inspection but never read again; return the
+    new path."""
+    path = Path(path)
+    target = path.with_name(path.name + BAD_SUFFIX)
+    k = 0
+    while target.exists():
+        k += 1
+        target = path.with_name(f"{path.name}{BAD_SUFFIX}.{k}")
+    os.replace(path, target)
+    return target
 
 
 def _padded(curves, metric, width):
@@ -82,6 +177,11 @@ class ExperimentResults:
     def load(cls, results_dir):
         """Read every run stored under ``results_dir``.
 
+        A run file that cannot be read (truncated, empty, not a run file)
+        raises :class:`StudyFileError` naming it; rerunning the study moves
+        it aside and recomputes it. An unreadable ``study.json`` only warns
+        (:class:`StudyFileWarning`): the runs hold their own settings.
+
         Examples
         --------
         >>> import tempfile
@@ -103,9 +203,11 @@ class ExperimentResults:
         settings = {}
         study = Path(results_dir) / STUDY_FILE
         if study.is_file():
-            with open(study) as fh:
-                settings = json.load(fh)
-        runs = [SimulationResult.load(f) for f in files]
+            try:
+                settings = read_study(study)
+            except StudyFileError as exc:  # the runs alone are enough to report
+                warnings.warn(str(exc), StudyFileWarning, stacklevel=2)
+        runs = [load_run(f) for f in files]
         order = {name: k for k, name in enumerate(settings.get("strategies", []))}
         runs.sort(key=lambda r: (order.get(r.meta["strategy"], len(order)),
                                  r.meta["strategy"], r.meta["dataset"], r.meta["seed"]))
@@ -180,14 +282,14 @@ class ExperimentResults:
         out unless ``include_initial``. See :func:`penalty_matrix`.
         """
         start = 0 if include_initial else 1
-        total = None
+        total = np.zeros((len(self.strategies),) * 2)
         for d in self.datasets:
             curves = {s: c[:, start:] for s, c in self.curves(d, metric).items()}
+            if len(curves) < 2:  # nothing to compare on this dataset
+                continue
             P, names = penalty_matrix(curves, alpha=alpha)
             idx = [self.strategies.index(n) for n in names]
-            full = np.zeros((len(self.strategies),) * 2)
-            full[np.ix_(idx, idx)] = P
-            total = full if total is None else total + full
+            total[np.ix_(idx, idx)] += P
         return total, list(self.strategies)
 
     def win_tie_loss(self, margin=0.005, metric="accuracy", include_initial=False):
@@ -197,6 +299,8 @@ class ExperimentResults:
         W, T, L = (np.zeros((k, k), dtype=int) for _ in range(3))
         for d in self.datasets:
             curves = {s: c[:, start:] for s, c in self.curves(d, metric).items()}
+            if len(curves) < 2:  # a one-strategy study: no pairs, all zeros
+                continue
             w, t, l, names = win_tie_loss(curves, margin=margin)
             idx = np.ix_(*[[self.strategies.index(n) for n in names]] * 2)
             W[idx] += w
@@ -234,15 +338,17 @@ class ExperimentResults:
         """A plain-text table: AUBC, F-acc (mean ± std over seeds) and the
         win-tie-loss totals of each strategy (summed over datasets)."""
         rows = self.summary_rows(metric=metric, margin=margin)
+        dw = max(14, *(len(r["dataset"]) + 2 for r in rows))
+        sw = max(16, *(len(r["strategy"]) + 2 for r in rows))
         head = (
-            f"{'dataset':<14}{'strategy':<16}{'seeds':>5}  {'AUBC':>15}  "
+            f"{'dataset':<{dw}}{'strategy':<{sw}}{'seeds':>5}  {'AUBC':>15}  "
             f"{'F-acc':>15}  {'win-tie-loss':>13}"
         )
         lines = [f"{metric}: AUBC and F-acc mean ± std over seeds; W-T-L vs other "
                  f"strategies over rounds (margin {margin:g})", head, "-" * len(head)]
         for r in rows:
             lines.append(
-                f"{r['dataset']:<14}{r['strategy']:<16}{r['n_seeds']:>5}  "
+                f"{r['dataset']:<{dw}}{r['strategy']:<{sw}}{r['n_seeds']:>5}  "
                 f"{r['aubc_mean']:>8.4f} ± {r['aubc_std']:.4f}  "
                 f"{r['facc_mean']:>8.4f} ± {r['facc_std']:.4f}  "
                 f"{r['wins']:>4}-{r['ties']}-{r['losses']}"

@@ -5,6 +5,9 @@ import hashlib
 import json
 import os
 import re
+import threading
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +17,17 @@ from sklearn.base import clone
 from .._learner import ActiveLearner
 from ..stopping._loop import criteria_from_spec, criteria_spec
 from ._registry import get_estimator, get_strategy
-from ._results import RUNS_DIR, STUDY_FILE, ExperimentResults
-from ._simulate import SimulationResult, simulate
+from ._results import (
+    RUNS_DIR,
+    STUDY_FILE,
+    ExperimentResults,
+    StudyFileError,
+    StudyFileWarning,
+    load_run,
+    move_aside,
+    read_study,
+)
+from ._simulate import simulate
 
 __all__ = ["run_experiments"]
 
@@ -126,7 +138,7 @@ def _pid_alive(pid):
 
 def _remove_stale_tmp(folder):
     """Remove temporary files left by a study killed while saving a run."""
-    for f in Path(folder).glob(".*.tmp.npz"):
+    for f in Path(folder).glob(".*.tmp.*"):
         parts = f.name.split(".")
         pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
         if pid is None or not _pid_alive(pid):
@@ -136,7 +148,74 @@ def _remove_stale_tmp(folder):
                 pass
 
 
-def _one_run(learner, data, meta, settings, path):
+# ----------------------------------------------------------------- file I/O
+def _fsync_dir(folder):
+    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path, write, suffix):
+    """Write ``path`` through a temporary file in the same folder: ``write(fh)``
+    fills it, it is flushed and fsync-ed, then renamed over ``path``. A killed
+    process leaves either the old file or the new one, never half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{suffix}")
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _save_run(result, path):
+    _write_atomic(path, result.save, ".npz")
+
+
+# ----------------------------------------------------------------- workers
+_WATCHDOG = []
+
+
+def _exit_with_parent(parent_pid):
+    """In a worker process of a study, exit as soon as the study process dies.
+
+    joblib's loky workers otherwise finish their current run (and idle) after
+    the parent is killed. Only processes whose parent *is* the study process
+    are watched (not the study process itself, nor dask workers elsewhere).
+    """
+    if _WATCHDOG or os.getpid() == parent_pid or os.getppid() != parent_pid:
+        return
+
+    def watch():
+        while True:
+            time.sleep(0.2)
+            if os.getppid() != parent_pid:  # re-parented: the study process died
+                os._exit(1)
+
+    thread = threading.Thread(target=watch, name="skactive-exit-with-parent", daemon=True)
+    thread.start()
+    _WATCHDOG.append(thread)
+
+
+def _one_run(learner, data, meta, settings, path, parent_pid=None):
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     X_pool, y_pool, X_test, y_test = data
     result = simulate(
         learner,
@@ -153,12 +232,8 @@ def _one_run(learner, data, meta, settings, path):
         random_state=meta["seed"],
         meta=meta,
     )
-    if path is not None:
-        # atomic: a killed study never leaves a half-written run file
-        path = Path(path)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-        result.save(tmp)
-        os.replace(tmp, path)
+    if path is not None:  # atomic: a killed study never leaves a half-written file
+        _save_run(result, path)
     return result
 
 
@@ -211,10 +286,15 @@ def run_experiments(
 
     With ``results_dir``, each finished run is written at once to
     ``results_dir/runs/<dataset>__<strategy>__seed<k>.npz`` (written to a
-    temporary file, then renamed: never half-written), and a restarted call
-    loads the finished runs instead of recomputing them: a killed study
-    resumes with nothing lost. ``results_dir/study.json`` keeps the settings;
-    resuming with other settings raises a ``ValueError``.
+    temporary file, fsync-ed, then renamed: never half-written), and a
+    restarted call loads the finished runs instead of recomputing them: a
+    killed study resumes with nothing lost. A run file that cannot be read
+    (e.g. damaged by a disk problem) is reported by name in a
+    ``StudyFileWarning``, renamed to ``<name>.npz.corrupt`` and recomputed.
+    ``results_dir/study.json`` keeps the settings; resuming with other
+    settings raises a ``ValueError`` (an unreadable ``study.json`` is moved
+    aside the same way; the run files keep their own settings). Worker
+    processes exit as soon as the calling process dies.
 
     Parameters
     ----------
@@ -324,6 +404,7 @@ def run_experiments(
         results_dir = Path(results_dir)
         (results_dir / RUNS_DIR).mkdir(parents=True, exist_ok=True)
         _remove_stale_tmp(results_dir / RUNS_DIR)
+        _remove_stale_tmp(results_dir)
         _check_study(results_dir, study)
     for dname in data:
         for sname, strategy in strategies.items():
@@ -340,14 +421,8 @@ def run_experiments(
                 path = None
                 if results_dir is not None:
                     path = _run_path(results_dir, dname, sname, seed)
-                    if path.is_file():
-                        old = SimulationResult.load(path)
-                        if old.meta.get("strategy_repr") != meta["strategy_repr"]:
-                            raise ValueError(
-                                f"{path} was made with {old.meta.get('strategy_repr')} "
-                                f"but this call uses {meta['strategy_repr']} under the "
-                                f"name {sname!r}; use another results_dir."
-                            )
+                    old = _load_finished(path, meta) if path.is_file() else None
+                    if old is not None:
                         done.append(old)
                         continue
                 learner = ActiveLearner(clone(estimator), clone(strategy))
@@ -359,7 +434,7 @@ def run_experiments(
     new = []
     if todo:
         tasks = (
-            delayed(_one_run)(learner, data[dname], meta, settings, path)
+            delayed(_one_run)(learner, data[dname], meta, settings, path, os.getpid())
             for learner, dname, meta, path in todo
         )
         config = {} if backend is None else {"backend": backend}
@@ -377,11 +452,38 @@ def run_experiments(
     return ExperimentResults(runs, settings=settings)
 
 
+def _load_finished(path, meta):
+    """The stored run at ``path``, or None (then it is recomputed) when the
+    file cannot be read: it is reported by name and moved aside."""
+    try:
+        old = load_run(path)
+    except StudyFileError as exc:
+        moved = move_aside(path)
+        warnings.warn(f"{exc} Moved to {moved.name}; recomputing this run.",
+                      StudyFileWarning, stacklevel=3)
+        return None
+    for key in ("n_initial", "budget", "n_rounds", "initial", "estimator",
+                "fingerprint", "strategy_repr"):
+        if key in old.meta and old.meta[key] != meta[key]:
+            raise ValueError(
+                f"{path} was made with {key}={old.meta[key]!r}, but this call uses "
+                f"{key}={meta[key]!r} (strategy {meta['strategy']!r}); use another "
+                "results_dir or the same settings to resume."
+            )
+    return old
+
+
 def _check_study(results_dir, study):
     path = results_dir / STUDY_FILE
+    old = None
     if path.is_file():
-        with open(path) as fh:
-            old = json.load(fh)
+        try:
+            old = read_study(path)
+        except StudyFileError as exc:  # the run files still hold their settings
+            moved = move_aside(path)
+            warnings.warn(f"{exc} Moved to {moved.name}; writing a new one.",
+                          StudyFileWarning, stacklevel=3)
+    if old is not None:
         for key in ("n_initial", "budget", "n_rounds", "initial", "estimator"):
             if old.get(key) != study[key]:
                 raise ValueError(
@@ -401,10 +503,8 @@ def _check_study(results_dir, study):
                                                   + study["strategies"]))
     else:
         merged = study
-    tmp = path.with_name(f".{STUDY_FILE}.{os.getpid()}.tmp")
-    with open(tmp, "w") as fh:
-        json.dump(merged, fh, indent=2, sort_keys=True)
-    os.replace(tmp, path)
+    text = json.dumps(merged, indent=2, sort_keys=True).encode()
+    _write_atomic(path, lambda fh: fh.write(text), ".json")
 
 
 # ----------------------------------------------------------------- results

@@ -30,7 +30,6 @@ from ._lada import MixupPolicy, SpatialTransformer, lada_pair_scores
 from ._layers import forward_blocks, module_blocks
 from ._lpl import LossNet, LossPredictionNet, loss_prediction_loss
 from ._modules import MLP, ResNet18, SmallCNN
-from ._transfer import PretrainedNet, TransferComparison, compare_transfer_finetune
 from ._vaal import ConvVAE, MLPVAE, VAALDiscriminator, train_vaal, vaal_scores, vae_loss
 from ._virtual import VirtualInstanceTraining, teach_with_virtual_instances
 from ._waal import WAALCritic, WAALNet, gradient_penalty, waal_train_step
@@ -67,3 +66,24 @@ __all__ = [
     "vae_loss",
     "waal_train_step",
 ]
+
+# The transfer-vs-fine-tuning study sits above ActiveLearner and the strategies
+# (it runs whole active-learning loops), while the strategies import this
+# package for their torch parts: loaded on first use, so that the import graph
+# has no cycle (tests/test_reliability.py checks it).
+_LAZY = {"PretrainedNet": "_transfer", "TransferComparison": "_transfer",
+         "compare_transfer_finetune": "_transfer"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

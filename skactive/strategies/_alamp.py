@@ -1,6 +1,8 @@
 """alamp and alamp-div (Aggarwal et al.), and the diversified baselines."""
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
+from sklearn.utils.validation import check_array
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..utils import (
@@ -14,6 +16,19 @@ from ..utils import (
 __all__ = ["Alamp", "AlampDiv", "MarginDiv", "RandomDiv", "alamp_score"]
 
 
+def _check_margins(name, m):
+    m = check_array(m, ensure_2d=False, dtype=np.float64, input_name=name)
+    if m.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one margin per sample), got shape {m.shape}.")
+    if (m < 0).any():
+        raise ValueError(f"{name} must be non-negative (margins), got min {m.min():.3g}.")
+    return m
+
+
+@validate_params(
+    {"margin_previous": ["array-like"], "margin_current": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def alamp_score(margin_previous, margin_current):
     r"""The alamp score of eq. 3, element-wise.
 
@@ -40,8 +55,13 @@ def alamp_score(margin_previous, margin_current):
     >>> alamp_score([0.8, 0.5, 0.0], [0.2, 0.5, 0.0])
     array([0.6, 0. , 0. ])
     """
-    prev = np.asarray(margin_previous, dtype=float)
-    cur = np.asarray(margin_current, dtype=float)
+    prev = _check_margins("margin_previous", margin_previous)
+    cur = _check_margins("margin_current", margin_current)
+    if prev.shape != cur.shape:
+        raise ValueError(
+            "margin_previous and margin_current must have the same shape (the same "
+            f"samples), got {prev.shape} and {cur.shape}."
+        )
     num = prev - cur
     den = prev + cur
     out = np.zeros(np.broadcast(prev, cur).shape)

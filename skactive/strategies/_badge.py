@@ -1,11 +1,16 @@
 """BADGE: batch active learning by diverse gradient embeddings (Ash et al.)."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_array
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..utils._embedding import check_embedding_learner, head_gradient_factors
 from ..utils._scores import iter_pool_chunks, pool_chunk_size
+from ..utils._validation import check_n_select, check_same_n_rows
 
 __all__ = ["BADGE", "badge_kmeanspp", "gradient_sq_distances"]
 
@@ -18,6 +23,19 @@ def _row_sq_norms(M, chunk_size=8192):
     return out
 
 
+def _check_factors(A, H):
+    """Validated gradient-embedding factors ``A`` (n, K) and ``H`` (n, D)."""
+    A = check_array(A, dtype=[np.float64, np.float32], input_name="A")
+    H = check_array(H, dtype=[np.float64, np.float32], input_name="H")
+    check_same_n_rows(("A", A), ("H", H))
+    return A, H
+
+
+@validate_params(
+    {"A": ["array-like"], "H": ["array-like"], "centers": ["array-like"],
+     "g2": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
 def gradient_sq_distances(A, H, centers, *, g2=None):
     r"""Squared distances between gradient embeddings ``g_i = A_i (x) H_i``,
     without materialising them.
@@ -50,7 +68,20 @@ def gradient_sq_distances(A, H, centers, *, g2=None):
     array([[0.],
            [4.]])
     """
-    centers = np.asarray(centers, dtype=np.intp)
+    A, H = _check_factors(A, H)
+    centers = np.asarray(centers)
+    if centers.ndim != 1 or not (centers.size == 0 or np.issubdtype(centers.dtype, np.integer)):
+        raise ValueError(
+            f"centers must be a 1-D array of row indices, got shape {centers.shape} "
+            f"and dtype {centers.dtype}."
+        )
+    if centers.size and (centers.min() < 0 or centers.max() >= A.shape[0]):
+        raise ValueError(f"centers must be row indices in [0, {A.shape[0]}).")
+    centers = centers.astype(np.intp, copy=False)
+    if g2 is not None:
+        g2 = check_array(g2, ensure_2d=False, dtype=np.float64, input_name="g2")
+        if g2.shape != (A.shape[0],):
+            raise ValueError(f"g2 must have shape ({A.shape[0]},), got {g2.shape}.")
     if g2 is None:
         g2 = _row_sq_norms(A) * _row_sq_norms(H)
     G = (A @ A[centers].T) * (H @ H[centers].T)
@@ -58,6 +89,17 @@ def gradient_sq_distances(A, H, centers, *, g2=None):
     return np.maximum(d2, 0.0, out=d2)
 
 
+@validate_params(
+    {
+        "A": ["array-like"],
+        "H": ["array-like"],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "max_pending": [Interval(Integral, 1, None, closed="left")],
+        "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def badge_kmeanspp(A, H, k, random_state=None, *, max_pending=32, chunk_size=None):
     r"""k-means++ seeding on factorised gradient embeddings (exact D² sampling).
 
@@ -109,8 +151,10 @@ def badge_kmeanspp(A, H, k, random_state=None, *, max_pending=32, chunk_size=Non
     >>> badge_kmeanspp(A, H, 2, random_state=0)
     array([0, 1])
     """
+    A, H = _check_factors(A, H)
     rng = check_random_state(random_state)
     n = A.shape[0]
+    k = check_n_select(k, n, pool_name="A and H")
     g2 = _row_sq_norms(A) * _row_sq_norms(H)
     eps = 100 * max(np.finfo(A.dtype).eps, np.finfo(H.dtype).eps)
     if chunk_size is None:

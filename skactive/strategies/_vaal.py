@@ -2,12 +2,11 @@
 
 from numbers import Integral, Real
 
-from scipy import sparse
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..exceptions import LearnerCapabilityError
-from ..utils import top_k
+from ..utils import check_finite_features, densify_pool, top_k
 
 __all__ = ["VAAL"]
 
@@ -129,8 +128,9 @@ class VAAL(BaseQueryStrategy):
                 "installed: pip install skactive[torch]."
             ) from exc
         X_lab = learner.X_labeled_
-        if sparse.issparse(X_pool):
-            X_pool = X_pool.toarray()
+        # the VAE trains on the raw rows: densified (memory-guarded), NaN refused
+        X_pool = check_finite_features(densify_pool(X_pool, strategy_name="VAAL"))
+        check_finite_features(X_lab)
         scores = vaal_scores(
             X_lab, X_pool, vae=self.vae, discriminator=self.discriminator,
             latent_dim=self.latent_dim, max_epochs=self.max_epochs,

@@ -3,17 +3,27 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_array
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..exceptions import LearnerCapabilityError
 from ..utils import resolve_learner, top_k
+from ..utils._validation import check_probabilities
 
 __all__ = ["WAAL", "waal_score"]
 
 _EPS = 1e-12
 
 
+@validate_params(
+    {
+        "proba": ["array-like"],
+        "critic": ["array-like"],
+        "selection": [Interval(Real, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def waal_score(proba, critic, selection=10.0):
     r"""WAAL acquisition score (larger is selected first).
 
@@ -50,7 +60,14 @@ def waal_score(proba, critic, selection=10.0):
     >>> np.round(waal_score(proba, [0.2, 0.9], selection=10), 4)
     array([  0.8167, -18.631 ])
     """
-    logp = np.log(np.clip(np.asarray(proba, dtype=float), _EPS, 1.0))
+    proba = check_probabilities(proba, "proba")
+    critic = check_array(critic, ensure_2d=False, dtype=np.float64, input_name="critic")
+    if critic.reshape(-1).shape != (proba.shape[0],):
+        raise ValueError(
+            f"critic must hold one value per row of proba ({proba.shape[0]}), got "
+            f"shape {critic.shape}."
+        )
+    logp = np.log(np.clip(proba, _EPS, 1.0))
     u = 0.5 * np.linalg.norm(logp, axis=1) + 0.5 * np.abs(logp).sum(axis=1)
     return selection * np.asarray(critic, dtype=float).reshape(-1) - u
 

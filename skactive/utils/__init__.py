@@ -20,15 +20,34 @@ from ._scores import (
 )
 from ._samples import has_samples, predict_proba_samples, reduce_proba_samples
 from ._selection import round_robin_by_group, top_k
-from ._validation import check_budget, check_pool, check_query_learner
+from ._validation import (
+    NonFiniteFeaturesError,
+    check_budget,
+    check_finite_features,
+    check_n_select,
+    check_pool,
+    check_probabilities,
+    check_query_learner,
+    check_same_n_rows,
+    check_supported_estimator,
+    densify_pool,
+    named_feature_errors,
+)
 
 __all__ = [
+    "NonFiniteFeaturesError",
     "check_budget",
     "check_embedding_learner",
+    "check_finite_features",
+    "check_n_select",
     "check_pool",
+    "check_probabilities",
     "check_query_learner",
+    "check_same_n_rows",
+    "check_supported_estimator",
     "chunked_predict",
     "class_scores",
+    "densify_pool",
     "entropy",
     "get_embedding",
     "get_linear_head",
@@ -38,6 +57,7 @@ __all__ = [
     "head_logits",
     "iter_pool_chunks",
     "margin",
+    "named_feature_errors",
     "pool_chunk_size",
     "predict_proba_samples",
     "reduce_class_scores",

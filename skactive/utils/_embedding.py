@@ -63,6 +63,7 @@ from scipy.special import softmax
 
 from ..exceptions import LearnerCapabilityError
 from ._scores import iter_pool_chunks, pool_chunk_size
+from ._validation import check_finite_features
 
 __all__ = [
     "check_embedding_learner",
@@ -108,12 +109,10 @@ def resolve_learner(learner):
     """
     from sklearn.pipeline import Pipeline
 
-    from .._learner import ActiveLearner
-
     transforms = []
     est = learner
     for _ in range(100):  # guards against a pathological self-reference
-        if isinstance(est, ActiveLearner):
+        if _is_active_learner(est):
             if getattr(est, "feature_names_in_", None) is not None:
                 # fitted on a DataFrame: the wrapped model expects its columns
                 transforms.append(_ToFrame(est))
@@ -127,6 +126,14 @@ def resolve_learner(learner):
         else:
             break
     return transforms, est
+
+
+def _is_active_learner(est):
+    """A fitted :class:`~skactive.ActiveLearner` (duck-typed: the utilities sit
+    below the learner in the import graph and never import it)."""
+    return hasattr(est, "X_labeled_") and hasattr(est, "estimator_") and hasattr(
+        est, "query_strategy_"
+    )
 
 
 class _ToFrame:
@@ -148,7 +155,9 @@ def _as_2d_dense(Z):
     Z = np.asarray(Z)
     if Z.ndim != 2:
         Z = Z.reshape(Z.shape[0], -1)
-    return Z
+    # strategies compute distances / clusters on these: NaN (from a learner
+    # that accepts missing values) is reported, not silently propagated
+    return check_finite_features(Z, "the features")
 
 
 def get_embedding(learner, X, *, space="embedding"):
