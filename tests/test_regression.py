@@ -363,3 +363,40 @@ def test_greedy_sampling_beats_random_on_average(diabetes):
             for seed in range(5)
         ])
     assert area["igs"] < area["random"] and area["gsy"] < area["random"]
+
+
+# ------------------------------------------------- real regression data and CLI
+@pytest.mark.parametrize(
+    "name, shape, has_nan",
+    [("servo", (167, 12), False), ("ozone", (361, 12), True), ("boston", (506, 13), False)],
+)
+def test_regression_datasets(name, shape, has_nan):
+    from skactive.datasets import load_dataset
+
+    from ._helpers import shared_data_path
+
+    shared_data_path({"boston": "boston_housing.npz"}.get(name, f"{name}.npz"))
+    d = load_dataset(name)
+    assert d.task == "regression" and d.data.shape == shape
+    assert d.y_train.dtype == np.float64
+    assert d.X_train.shape[0] + d.X_test.shape[0] == shape[0]
+    assert bool(np.isnan(d.data).any()) == has_nan
+
+
+def test_cli_runs_a_regression_study(tmp_path, capsys):
+    from skactive.__main__ import main
+
+    from ._helpers import shared_data_path
+
+    shared_data_path("ozone.npz")  # NaN features: the ridge estimator imputes them
+    argv = ["run", "--dataset", "ozone", "--strategies", "random,gsx,igs", "--estimator",
+            "ridge", "--seeds", "2", "--rounds", "2", "--budget", "5", "--n-initial", "5",
+            "--n-jobs", "1", "--quiet", "--no-plot", "--out", str(tmp_path / "study")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "ozone: mean r2 over seeds per round" in out
+    assert main(["plot", str(tmp_path / "study"), "--metric", "rmse", "--no-plot"]) == 0
+    assert "mean rmse" in capsys.readouterr().out
+    assert main(["list"]) == 0
+    listing = capsys.readouterr().out
+    assert "gsx" in listing and "ridge" in listing and "servo" in listing
