@@ -11,6 +11,7 @@ from torch.nn.modules.dropout import _DropoutNd
 
 from ..exceptions import LearnerCapabilityError
 from ._callbacks import TrainAccuracyThreshold, torch_seed
+from ._head import linear_head_of, record_linear_calls
 
 __all__ = ["ActiveNeuralNetClassifier"]
 
@@ -45,29 +46,6 @@ def _inference_mode(module, dropout=False):
     finally:
         for m, flag in flags:
             m.training = flag
-
-
-def _linear_layers(module):
-    """The Linear layers ``module.head`` may call: those of ``head`` when it is
-    a submodule, all of ``module``'s when it is a method."""
-    head = getattr(module, "head", None)
-    scope = head if isinstance(head, nn.Module) else module
-    return [m for m in scope.modules() if isinstance(m, nn.Linear)]
-
-
-@contextlib.contextmanager
-def _record_linear_calls(module):
-    """Record ``(layer, input, output)`` of every Linear call, in call order."""
-    calls = []
-    handles = [
-        m.register_forward_hook(lambda m, inp, out: calls.append((m, inp[0], out)))
-        for m in _linear_layers(module)
-    ]
-    try:
-        yield calls
-    finally:
-        for h in handles:
-            h.remove()
 
 
 class ActiveNeuralNetClassifier(NeuralNetClassifier):
@@ -369,27 +347,6 @@ class ActiveNeuralNetClassifier(NeuralNetClassifier):
             parts = [module.head(zb) for zb in self._iter_batches(np.asarray(Z))]
         return self._to_numpy(parts, len(self.classes_))
 
-    def _head_dim(self, module):
-        """Input size ``D`` of ``module.head``: ``module.embedding_dim``, else the
-        first ``in_features`` of a Linear layer that ``head`` accepts."""
-        dims = []
-        declared = getattr(module, "embedding_dim", None)
-        if isinstance(declared, (int, np.integer)) and declared > 0:
-            dims.append(int(declared))
-        dims += [m.in_features for m in _linear_layers(module) if m.in_features not in dims]
-        with _inference_mode(module):
-            for d in dims:
-                try:
-                    out = module.head(torch.zeros(1, d, device=self.device))
-                except (RuntimeError, ValueError, TypeError):
-                    continue
-                if isinstance(out, torch.Tensor) and out.ndim == 2:
-                    return d
-        raise LearnerCapabilityError(
-            f"Cannot find the input size of the head of {type(module).__name__}: "
-            "give the module an integer embedding_dim attribute."
-        )
-
     def linear_head(self):
         """Weights ``W`` (n_classes, D) and bias ``b`` (n_classes,) of a linear head.
 
@@ -408,43 +365,7 @@ class ActiveNeuralNetClassifier(NeuralNetClassifier):
             If the head is not affine in eval mode (e.g. a hidden layer).
         """
         module = self._module()
-        D = self._head_dim(module)
-        gen = torch.Generator().manual_seed(0)
-        probe = torch.randn(4, D, generator=gen).to(self.device)
-        with _inference_mode(module), _record_linear_calls(module) as calls:
-            logits = module.head(probe)
-        W = b = None
-        if calls:
-            last, inp, out = calls[-1]
-            if (
-                inp.shape == probe.shape
-                and torch.allclose(inp, probe)
-                and out.shape == logits.shape
-                and torch.allclose(out, logits)
-            ):
-                W = last.weight.detach().cpu().numpy().astype(np.float32)
-                b = (
-                    np.zeros(W.shape[0], np.float32)
-                    if last.bias is None
-                    else last.bias.detach().cpu().numpy().astype(np.float32)
-                )
-        if W is None:
-            basis = torch.cat([torch.zeros(1, D), torch.eye(D)]).to(self.device)
-            with _inference_mode(module):
-                out = torch.cat([module.head(zb) for zb in basis.split(self._batch_size())])
-            out = out.double().cpu().numpy()
-            b = out[0].astype(np.float32)
-            W = (out[1:] - out[0]).T.astype(np.float32)
-        expected = probe.double().cpu().numpy() @ W.T.astype(np.float64) + b
-        got = logits.double().cpu().numpy()
-        if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-4, atol=1e-4):
-            raise LearnerCapabilityError(
-                f"The head of {type(module).__name__} is not linear: head(z) is not "
-                "z @ W.T + b (e.g. it has a hidden layer). Strategies that need a "
-                "linear head (ALFA-Mix's closed form) cannot use it; BADGE uses the "
-                "last Linear layer through head_gradients."
-            )
-        return W.copy(), b.copy()
+        return linear_head_of(module, self.device, self._batch_size())
 
     def head_gradients(self, X):
         """Factorised gradient of the loss w.r.t. the last layer, at ``argmax p``.
@@ -481,7 +402,7 @@ class ActiveNeuralNetClassifier(NeuralNetClassifier):
         with _inference_mode(module):
             for xb in self._iter_batches(X):
                 z = module.embed(xb)
-                with _record_linear_calls(module) as calls:
+                with record_linear_calls(module) as calls:
                     logits = module.head(z)
                 if calls and calls[-1][2].shape == logits.shape and torch.allclose(
                     calls[-1][2], logits
