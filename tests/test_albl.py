@@ -193,3 +193,23 @@ def test_bad_parameters():
         ALBL([], uniform_arm=False).query(X_POOL, learner, 1)
     with pytest.raises(ValueError, match="delta"):
         ALBL(delta=0.0).query(X_POOL, learner, 1)
+
+
+def test_default_arms_follow_the_learner():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skactive.datasets import load_letter
+
+    X, y = load_letter(return_X_y=True)
+    X, y = X[:300].astype(float), y[:300]
+    for est, arms in ((make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)),
+                       ["AlfaMix", "DBAL", "uniform"]),
+                      (make_pipeline(StandardScaler(), SVC()), ["Margin", "DBAL", "uniform"])):
+        learner = ActiveLearner(est, ALBL(random_state=0)).fit(X[:100], y[:100])
+        idx = learner.query(X[100:], budget=5)
+        assert np.unique(idx).size == 5
+        assert learner.query_strategy_.arm_names_ == arms
+    # the declared tags are those a kernel SVC satisfies
+    tags = get_query_tags(ALBL())
+    assert tags.requires_scores and tags.requires_embedding and not tags.requires_head_gradient

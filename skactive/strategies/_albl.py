@@ -127,11 +127,25 @@ def iw_accuracy(correct, importance_weights, n_total, horizon):
     return float(np.dot(w, correct) / (n_total * horizon))
 
 
-def _default_arms():
+def _default_arms(learner=None):
+    """``[AlfaMix(), DBAL()]`` for a learner with a linear head on an embedding,
+    ``[Margin(), DBAL()]`` otherwise (e.g. a kernel SVC); the second list
+    defines the tags of ``ALBL()``."""
     from ._alfamix import AlfaMix
+    from ._dbal import DBAL
     from ._uncertainty import Margin
 
-    return [Margin(), AlfaMix()]
+    if learner is not None:
+        from ..exceptions import LearnerCapabilityError
+        from ..utils._embedding import check_embedding_learner
+
+        try:
+            check_embedding_learner(learner, head=True)
+        except (LearnerCapabilityError, TypeError, AttributeError):
+            pass
+        else:
+            return [AlfaMix(), DBAL()]
+    return [Margin(), DBAL()]
 
 
 def _row_key(row):
@@ -179,11 +193,13 @@ class ALBL(BaseQueryStrategy):
     Parameters
     ----------
     strategies : list of query strategies or None, default=None
-        The arms; each is cloned at the first query. ``None``:
-        ``[Margin(), AlfaMix()]`` -- the best uncertainty and the best
-        hybrid of the leaderboard ("Which strategy should I use?" in the
-        user guide) -- with the uniform arm. Needs every capability of every
-        arm (union of their tags).
+        The arms; each is cloned at the first query. Needs every capability
+        of every arm (union of their tags). ``None``: the two strongest
+        strategies of the leaderboard ("Which strategy should I use?"),
+        chosen at the first query from what the learner offers:
+        ``[AlfaMix(), DBAL()]`` when it has a linear head on an embedding
+        (logistic regression, linear SVM, a skorch net), ``[Margin(),
+        DBAL()]`` otherwise (e.g. a kernel ``SVC()``); with the uniform arm.
     uniform_arm : bool, default=True
         Add uniform random sampling as an arm (libact's ``uniform_sampler``).
     delta : float, default=0.1
@@ -272,8 +288,10 @@ class ALBL(BaseQueryStrategy):
         self.horizon = horizon
         self.random_state = random_state
 
-    def _arm_list(self):
-        arms = _default_arms() if self.strategies is None else list(self.strategies)
+    def _arm_list(self, learner=None):
+        if self.strategies is None:
+            return _default_arms(learner)
+        arms = list(self.strategies)
         for arm in arms:
             if not hasattr(arm, "query"):
                 raise ValueError(
@@ -308,8 +326,8 @@ class ALBL(BaseQueryStrategy):
         return self
 
     # ------------------------------------------------------------- state
-    def _init_state(self, random_state):
-        arms = [clone(a) for a in self._arm_list()]
+    def _init_state(self, random_state, learner):
+        arms = [clone(a) for a in self._arm_list(learner)]
         for arm in arms:
             params = arm.get_params(deep=False)
             if "random_state" in params and params["random_state"] is None:
@@ -377,7 +395,7 @@ class ALBL(BaseQueryStrategy):
     def _query(self, X_pool, learner, budget, random_state):
         n_pool = X_pool.shape[0]
         if not hasattr(self, "_state"):
-            self._init_state(random_state)
+            self._init_state(random_state, learner)
         state = self._state
         n_total = n_pool + np.asarray(learner.y_labeled_).shape[0]
         reward = self._receive_labels(learner, n_total)
