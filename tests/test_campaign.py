@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -212,3 +213,15 @@ def test_regression_campaign():
     assert [h["strategy"] for h in campaign.history_] == ["random"] + ["GreedySamplingX"] * 2
     with pytest.raises(ValueError, match="numbers"):
         campaign.label([199], ["high"])
+
+
+def test_initial_strategy_lets_a_model_free_strategy_choose(letter):
+    X, y = letter
+    campaign = Campaign(_learner(GreedySamplingX()), X, initial="strategy", random_state=0)
+    ids = campaign.query(6)
+    assert campaign.history_[0]["strategy"] == "GreedySamplingX"
+    expected = ActiveLearner(_learner().estimator, GreedySamplingX()).query(X, 6)
+    np.testing.assert_array_equal(ids, expected)
+    campaign = Campaign(_learner(Margin()), X, initial="strategy")
+    with pytest.raises(NotFittedError):
+        campaign.query(3)  # margin needs a model

@@ -400,3 +400,12 @@ def test_cli_runs_a_regression_study(tmp_path, capsys):
     assert main(["list"]) == 0
     listing = capsys.readouterr().out
     assert "gsx" in listing and "ridge" in listing and "servo" in listing
+
+
+def test_gsx_chooses_the_initial_set_of_an_unfitted_learner():
+    X = np.array([[0.0], [4.0], [5.0], [11.0]])
+    learner = ActiveLearner(make_pipeline(StandardScaler(), Ridge()), GreedySamplingX())
+    np.testing.assert_array_equal(learner.query(X, 3), [2, 3, 0])  # centroid, then far
+    assert not hasattr(learner, "estimator_")
+    with pytest.raises(NotFittedError):
+        ActiveLearner(Ridge(), ImprovedGreedySampling()).query(X, 2)

@@ -140,17 +140,18 @@ class _GreedySampling(BaseQueryStrategy):
 
     def _query(self, X_pool, learner, budget, random_state):
         kwargs = {}
-        X_lab = learner.X_labeled_
+        X_lab = getattr(learner, "X_labeled_", None)  # None: GSx before fit
+        n_lab = 0 if X_lab is None else X_lab.shape[0]
         if self._use_x:
             kwargs["Z"] = self._features(learner, X_pool)
             kwargs["Z_labeled"] = (
-                self._features(learner, X_lab) if X_lab.shape[0] else kwargs["Z"][:0]
+                self._features(learner, X_lab) if n_lab else kwargs["Z"][:0]
             )
             kwargs["metric"] = self.metric
         if self._use_y:
             kwargs["y_pred"] = np.asarray(learner.predict(X_pool), dtype=np.float64)
             kwargs["y_labeled"] = learner.y_labeled_
-        if self._use_x and not self._use_y and X_lab.shape[0] == 0:
+        if self._use_x and not self._use_y and n_lab == 0:
             return self._query_from_centroid(kwargs, budget)
         selected, pick_d, min_d = greedy_sampling(budget, **kwargs)
         scores = min_d
@@ -191,9 +192,10 @@ class GreedySamplingX(_GreedySampling):
     transformers (e.g. after a ``StandardScaler``), or the network's
     embedding; ``space="input"`` uses the raw ``X`` as the paper does.
 
-    With an empty labelled set, the first pick is the pool sample closest to
-    the pool's centroid, as in the paper; the others follow by farthest-first
-    selection from it. Deterministic: ties go to the smallest index (the
+    With an empty labelled set -- an :class:`~skactive.ActiveLearner` before
+    ``fit`` can query GSx to choose its initial labelled set -- the first pick
+    is the pool sample closest to the pool's centroid, as in the paper; the
+    others follow by farthest-first selection from it. Deterministic: ties go to the smallest index (the
     paper does not say; scikit-activeml breaks ties at random).
 
     Scores: for selected samples the distance at which they were picked
@@ -240,7 +242,10 @@ class GreedySamplingX(_GreedySampling):
         self.metric = metric
 
     def __query_tags__(self):
-        return QueryStrategyTags(requires_labeled_data=True, task="both")
+        # model-free: it can also choose the initial set of an unfitted learner
+        return QueryStrategyTags(
+            requires_labeled_data=True, task="both", requires_fitted_learner=False
+        )
 
 
 class GreedySamplingY(_GreedySampling):
