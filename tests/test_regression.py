@@ -409,3 +409,17 @@ def test_gsx_chooses_the_initial_set_of_an_unfitted_learner():
     assert not hasattr(learner, "estimator_")
     with pytest.raises(NotFittedError):
         ActiveLearner(Ridge(), ImprovedGreedySampling()).query(X, 2)
+
+
+def test_committee_variance_in_a_regression_simulation(diabetes):
+    from sklearn.ensemble import RandomForestRegressor
+
+    from skactive.strategies import QueryByCommittee
+
+    X, y, X_test, y_test = diabetes
+    learner = ActiveLearner(RandomForestRegressor(n_estimators=10),
+                            QueryByCommittee(method="variance"))
+    res = simulate(learner, X, y, X_test, y_test, n_initial=10, budget=10, n_rounds=2,
+                   random_state=0)
+    assert res.is_regression and res.n_labels.tolist() == [10, 20, 30]
+    assert np.unique(res.labeled_indices).size == 30
