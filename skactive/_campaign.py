@@ -274,6 +274,8 @@ class Campaign:
                     "replace labels."
                 )
             relabel[np.flatnonzero(seen)[changed]] = True
+            # e.g. a longer string label: widen the dtype instead of truncating
+            self.labels_ = self.labels_.astype(np.result_type(self.labels_.dtype, y.dtype))
             for i, value in zip(ids[seen][changed], y[seen][changed]):
                 self.labels_[pos[int(i)]] = value
         new = ~seen

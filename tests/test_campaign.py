@@ -225,3 +225,13 @@ def test_initial_strategy_lets_a_model_free_strategy_choose(letter):
     campaign = Campaign(_learner(Margin()), X, initial="strategy")
     with pytest.raises(NotFittedError):
         campaign.query(3)  # margin needs a model
+
+
+def test_relabel_with_a_longer_string_label():
+    X = np.random.RandomState(0).randn(40, 2)
+    y = np.where(X[:, 0] > 0, "a", "b")
+    campaign = Campaign(_learner(), X, allow_relabel=True, random_state=0)
+    campaign.label(np.arange(10), y[:10])
+    campaign.label([0], ["other"])
+    assert campaign.labels_[0] == "other"
+    assert "other" in campaign.learner_.classes_
