@@ -179,6 +179,10 @@ def _report(results, args, out, file):
                 print(f"wrote {Path(out) / (name + '.png')}", file=file)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr)
+
+
 @contextlib.contextmanager
 def _warnings_shown(verbose):
     """Hide library warnings (in this process and in joblib's worker
@@ -195,6 +199,7 @@ def _warnings_shown(verbose):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             warnings.simplefilter("always", StudyFileWarning)
+            warnings.showwarning = _show_warning
             yield
     finally:
         if old is None:

@@ -39,9 +39,10 @@ class StudyFileError(ValueError):
     True
     """
 
-    def __init__(self, message, path=None):
+    def __init__(self, message, path=None, reason=None):
         super().__init__(message)
         self.path = path
+        self.reason = reason
 
 
 class StudyFileWarning(UserWarning):
@@ -85,6 +86,7 @@ def load_run(path):
         "(run_experiments with the same results_dir, or `python -m skactive run "
         "... --out DIR`) moves it aside and recomputes that run.",
         path,
+        reason,
     )
 
 
@@ -97,10 +99,12 @@ def read_study(path):
             raise ValueError(f"expected a JSON object, got {type(study).__name__}")
         return study
     except (OSError, ValueError, UnicodeDecodeError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
         raise StudyFileError(
-            f"Study file {path} cannot be read ({type(exc).__name__}: {exc}); a "
-            "rerun of the study moves it aside and writes a new one.",
+            f"Study file {path} cannot be read ({reason}); a rerun of the study "
+            "moves it aside and writes a new one.",
             path,
+            reason,
         ) from None
 
 

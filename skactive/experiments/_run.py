@@ -459,8 +459,8 @@ def _load_finished(path, meta):
         old = load_run(path)
     except StudyFileError as exc:
         moved = move_aside(path)
-        warnings.warn(f"{exc} Moved to {moved.name}; recomputing this run.",
-                      StudyFileWarning, stacklevel=3)
+        warnings.warn(f"Run file {path} cannot be read ({exc.reason}): moved to "
+                      f"{moved.name}; recomputing this run.", StudyFileWarning, stacklevel=3)
         return None
     for key in ("n_initial", "budget", "n_rounds", "initial", "estimator",
                 "fingerprint", "strategy_repr"):
@@ -481,8 +481,9 @@ def _check_study(results_dir, study):
             old = read_study(path)
         except StudyFileError as exc:  # the run files still hold their settings
             moved = move_aside(path)
-            warnings.warn(f"{exc} Moved to {moved.name}; writing a new one.",
-                          StudyFileWarning, stacklevel=3)
+            warnings.warn(f"Study file {path} cannot be read ({exc.reason}): moved to "
+                          f"{moved.name}; writing a new one (the run files keep their "
+                          "settings).", StudyFileWarning, stacklevel=3)
     if old is not None:
         for key in ("n_initial", "budget", "n_rounds", "initial", "estimator"):
             if old.get(key) != study[key]:
