@@ -63,6 +63,17 @@ STRATEGY_NOTES = {
         "when": "Good embeddings and large batches: covers the pool, avoiding redundant "
         "picks (CoreSet).",
     },
+    "TypiClust": {
+        "cost": "k-means with ``m + b`` clusters, plus 20-NN within the visited clusters",
+        "when": "Cold start and tiny budgets (a few labels per class): one typical, dense "
+        "point per uncovered cluster; can choose the initial set before any model.",
+    },
+    "ProbCover": {
+        "cost": "O(n^2 D) in row chunks (ball graph), sparse graph or O(n) memory; "
+        "k-means with ``K`` clusters for the radius",
+        "when": "Cold start on good embeddings: covers the most probability mass with "
+        "pure-radius balls; can choose the initial set before any model.",
+    },
     "GreedySamplingX": {
         "cost": "O(n (m + b) D), ``m`` labelled samples; no model call",
         "when": "Regression (or any model) from the very first rounds: covers the "

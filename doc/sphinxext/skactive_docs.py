@@ -36,7 +36,7 @@ TAG_LABELS = {
     "uses_previous_model": "the previous model (``previous_estimator_``)",
 }
 # tags that do not describe a need of the learner
-NOT_NEEDS = {"stochastic", "task"}
+NOT_NEEDS = {"stochastic", "task", "requires_fitted_learner"}
 # the ``task`` tag, shown first among the needs (classification: implied)
 TASK_LABELS = {"regression": "a regressor", "both": "a classifier or a regressor"}
 
@@ -102,6 +102,8 @@ def strategy_needs(cls):
     task = getattr(tags, "task", "classification")
     if task in TASK_LABELS:
         needs.insert(0, TASK_LABELS[task])
+    if not getattr(tags, "requires_fitted_learner", True):
+        needs.append("no fitted model (can choose the initial set)")
     # class scores are implied by probabilities
     if TAG_LABELS["requires_proba"] in needs and TAG_LABELS["requires_scores"] in needs:
         needs.remove(TAG_LABELS["requires_scores"])

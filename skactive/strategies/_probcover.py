@@ -63,8 +63,7 @@ def nearest_impure_distance(Z, pseudo_labels, rows=None):
     lab_r = np.searchsorted(uniq, pseudo_labels[rows])
     out = np.empty(rows.shape[0])
     for a, b in _row_chunks(rows.shape[0], n, np.dtype(dtype).itemsize):
-        G = R[a:b] @ Zs.T
-        G *= -2.0
+        G = (-2.0 * R[a:b]) @ Zs.T
         G += sq
         M = np.column_stack(
             [G[:, bounds[k] : bounds[k + 1]].min(axis=1) for k in range(uniq.size)]
@@ -157,8 +156,7 @@ class _Balls:
     def mask(self, Q, sq_q, self_rows=None):
         """Boolean (len(Q), n): ``||q_i - z_j|| < delta``; ``self_rows[i] = j``
         forces ``(i, j)`` (a point is in its own ball)."""
-        G = Q @ self.Z.T
-        G *= -2.0
+        G = (-2.0 * Q) @ self.Z.T  # the factor on the small side: one pass less
         G += self.sq
         mask = G < (self.delta2 - sq_q)[:, None]
         if self_rows is not None:
@@ -197,7 +195,7 @@ def ball_graph(Z, delta, Z_query=None, *, max_edges=None):
     counts, parts = np.zeros(Q.shape[0], dtype=np.int64), []
     for a, b in balls.chunks(Q.shape[0]):
         mask = balls.mask(Q[a:b], sq_q[a:b])
-        counts[a:b] = mask.sum(axis=1)
+        counts[a:b] = np.count_nonzero(mask, axis=1)
         if max_edges is not None and counts[:b].sum() > max_edges:
             raise ValueError(f"The delta-ball graph has more than max_edges={max_edges} edges.")
         parts.append(np.nonzero(mask)[1].astype(_index_dtype(balls.n)))
@@ -231,8 +229,11 @@ def _graph_or_gains(balls, covered, max_edges):
     idx_dtype = _index_dtype(n)
     for a, b in balls.chunks(n):
         mask = balls.mask(balls.Z[a:b], balls.sq[a:b], np.arange(a, b))
-        counts[a:b] = mask.sum(axis=1)
-        gains[a:b] = mask[:, ~covered].sum(axis=1) if covered.any() else counts[a:b]
+        counts[a:b] = np.count_nonzero(mask, axis=1)
+        if covered.any():
+            gains[a:b] = counts[a:b] - np.count_nonzero(mask[:, covered], axis=1)
+        else:
+            gains[a:b] = counts[a:b]
         total += int(counts[a:b].sum())
         if keep and max_edges is not None and total > max_edges:
             keep, parts = False, []
@@ -282,7 +283,7 @@ def _greedy_without_graph(balls, gains, budget, covered, random_state):
         covered[new] = True
         for a, b in balls.chunks(new.size):
             rows = new[a:b]
-            gains -= balls.mask(balls.Z[rows], balls.sq[rows], rows).sum(axis=0)
+            gains -= np.count_nonzero(balls.mask(balls.Z[rows], balls.sq[rows], rows), axis=0)
         gains[i] = -(n + 1)
         t += 1
     return selected, pick_gain, covered, gains

@@ -7,7 +7,7 @@ written from scratch).
 """
 
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
