@@ -52,7 +52,7 @@ def test_vae_loss_pieces_by_hand():
     logvar = torch.tensor([[0.0], [np.log(2.0)]])
     # KL = -0.5 (1 + logvar - mu^2 - exp(logvar)): 0.5 and -0.5 (log 2 - 1)
     kl = np.array([0.5, -0.5 * (np.log(2) - 1)])
-    rec, kld = vae_loss(x, recon, mu, logvar, beta=3.0)
+    rec, kld = vae_loss(x, recon, mu, logvar, beta=3.0, reduction="elbo")
     assert float(rec) == pytest.approx(2.5)                 # (1 + 4) / 2 samples
     assert float(kld) == pytest.approx(3.0 * kl.mean())
     rec, kld = vae_loss(x, recon, mu, logvar, beta=3.0, reduction="reference")

@@ -115,9 +115,11 @@ class VAALDiscriminator(nn.Module):
     """Discriminator on the VAE's latent means: MLP with one logit output.
 
     ``Linear(k, h)-ReLU`` repeated ``n_hidden_layers`` times, then
-    ``Linear(h, 1)``; ``sigmoid(logit)`` is the probability of "labelled"
-    (VAAL uses four hidden layers of 512 and a sigmoid output; the logit is
-    kept here for a numerically stable BCE).
+    ``Linear(h, 1)``; ``sigmoid(logit)`` is the probability of "labelled".
+    The defaults are the authors' discriminator (sinhasam/vaal ``model.py``,
+    ``Discriminator``: ``Linear(k, 512)-ReLU-Linear(512, 512)-ReLU-Linear(512, 1)``
+    then a sigmoid, i.e. two hidden layers of 512); the sigmoid is left to
+    the loss here (``binary_cross_entropy_with_logits``, numerically stable).
 
     Parameters
     ----------
@@ -145,19 +147,24 @@ class VAALDiscriminator(nn.Module):
         return self.net(z).reshape(-1)
 
 
-def vae_loss(x, recon, mu, logvar, beta=1.0, reduction="elbo"):
+def vae_loss(x, recon, mu, logvar, beta=1.0, reduction="reference"):
     r"""The two pieces of the beta-VAE loss: ``(reconstruction, beta * KL)``.
 
     VAAL (Sinha et al. 2019, eq. 1) trains the VAE on the negative ELBO
     :math:`\lVert x - \hat x\rVert^2 + \beta\, D_{KL}(q(z|x)\,\|\,N(0, I))`, with
     :math:`D_{KL} = -\frac12\sum_j (1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2)`.
 
-    - ``reduction="elbo"`` (default): per sample (squared error summed over
-      the features, KL summed over latent dimensions), averaged over the
-      batch -- the paper's objective, independent of the batch size.
-    - ``reduction="reference"``: as in the authors' code (and DeepAL+): the
-      *mean* squared error over all elements plus the KL *summed* over the
-      batch, whose balance changes with the batch size and input dimension.
+    - ``reduction="reference"`` (default): as in the authors' code
+      (sinhasam/vaal ``solver.py``, ``Solver.vae_loss``, commit 67263f3; also
+      DeepAL+ ``vaal.py``): the *mean* squared error over all elements
+      (``nn.MSELoss()``) plus the KL *summed* over the batch and the latent
+      dimensions, times ``beta``. The balance of the two terms changes with
+      the batch size and the input dimension (the KL term dominates), but it
+      is the loss behind the published results.
+    - ``reduction="elbo"``: per sample (squared error summed over the
+      features, KL summed over latent dimensions), averaged over the batch
+      -- the per-sample negative ELBO of eq. 1, independent of the batch
+      size.
 
     Examples
     --------
@@ -166,9 +173,9 @@ def vae_loss(x, recon, mu, logvar, beta=1.0, reduction="elbo"):
     >>> x, recon = torch.zeros(2, 3), torch.ones(2, 3)
     >>> mu, logvar = torch.ones(2, 1), torch.zeros(2, 1)   # KL = 0.5 per sample
     >>> [float(t) for t in vae_loss(x, recon, mu, logvar, beta=2.0)]
-    [3.0, 1.0]
-    >>> [float(t) for t in vae_loss(x, recon, mu, logvar, beta=2.0, reduction="reference")]
     [1.0, 2.0]
+    >>> [float(t) for t in vae_loss(x, recon, mu, logvar, beta=2.0, reduction="elbo")]
+    [3.0, 1.0]
     """
     kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())
     if reduction == "elbo":
@@ -239,33 +246,80 @@ def _build(spec, default, *args):
     return default(*args)
 
 
+def _kaiming_init(module):
+    """The authors' initialisation (sinhasam/vaal ``model.py``, ``kaiming_init``).
+
+    ``kaiming_normal_`` weights and zero biases for linear and convolutional
+    layers (transposed convolutions keep torch's default, as in the
+    reference), unit weights and zero biases for batch norms. Returns the
+    module.
+    """
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            nn.init.kaiming_normal_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    return module
+
+
+class _Batches:
+    """Endless mini-batches of row indices, like a shuffling ``DataLoader``.
+
+    A fresh ``torch.randperm`` (global generator) per pass, drawn when the
+    pass starts; ``drop_last`` drops the incomplete last batch of a pass
+    (unless the set is smaller than one batch: then the whole set is one
+    batch, where the reference's loader would yield nothing and hang).
+    """
+
+    def __init__(self, n, batch_size, drop_last):
+        self.n, self.bs = int(n), int(batch_size)
+        self.drop_last = drop_last and self.n >= self.bs
+        self._queue = []
+
+    def __next__(self):
+        if not self._queue:
+            perm = torch.randperm(self.n)
+            stop = self.n - self.n % self.bs if self.drop_last else self.n
+            self._queue = [perm[i:i + self.bs] for i in range(0, stop, self.bs)]
+        return self._queue.pop(0)
+
+
 def train_vaal(X_lab, X_unlab, *, vae="auto", discriminator=None, latent_dim=32,
-               max_epochs=30, batch_size=64, lr=5e-4, beta=1.0, adversary_param=1.0,
-               n_vae_steps=1, n_adv_steps=1, reduction="elbo", random_state=None,
+               max_epochs=30, batch_size=128, lr=5e-4, beta=1.0, adversary_param=1.0,
+               n_vae_steps=2, n_adv_steps=1, reduction="reference", random_state=None,
                device="cpu", _prepared=False):
-    """Train VAAL's VAE and discriminator on labelled and unlabelled samples.
+    r"""Train VAAL's VAE and discriminator on labelled and unlabelled samples.
 
-    One iteration (Sinha et al. 2019, Algorithm 1; authors' ``solver.py``)
-    draws a labelled batch ``x_L`` and an unlabelled batch ``x_U`` (with
-    replacement) and
+    The loop of the authors' ``Solver.train`` (sinhasam/vaal ``solver.py``,
+    commit 67263f3; Sinha et al. 2019, Algorithm 1), without the task model:
+    ``(n_L + n_U) * max_epochs // batch_size`` iterations, each of which
+    takes a labelled batch ``x_L`` and an unlabelled batch ``x_U`` (shuffled
+    passes; the labelled loader drops its incomplete last batch) and runs
 
-    1. ``n_vae_steps`` VAE steps on
-       :math:`L_{VAE}(x_L) + L_{VAE}(x_U) + \\lambda\\,[\\mathrm{BCE}(D(\\mu_L), 1)
-       + \\mathrm{BCE}(D(\\mu_U), 1)]` -- the VAE learns a latent space in which
-       the discriminator takes everything for labelled (paper eq. 3);
+    1. ``n_vae_steps`` VAE steps (2 in the authors' ``arguments.py``) on
+       :math:`L_{VAE}(x_L) + L_{VAE}(x_U) + \lambda\,[\mathrm{BCE}(D(\mu_L), 1)
+       + \mathrm{BCE}(D(\mu_U), 1)]` -- the VAE learns a latent space in which
+       the discriminator takes everything for labelled (eq. 3; the
+       authors' targets are 1 for *both* sets), drawing new batches between
+       the steps;
     2. ``n_adv_steps`` discriminator steps on
-       :math:`\\mathrm{BCE}(D(\\mu_L), 1) + \\mathrm{BCE}(D(\\mu_U), 0)` (eq. 4).
+       :math:`\mathrm{BCE}(D(\mu_L), 1) + \mathrm{BCE}(D(\mu_U), 0)` (eq. 4), on
+       the batches of the last VAE step (the means are computed without
+       gradient, the VAE still in training mode).
 
-    An epoch is ``ceil(max(n_L, n_U) / batch_size)`` iterations. Both
-    networks use Adam with ``lr`` (5e-4 as in the authors' code).
+    Both networks use Adam with ``lr`` (5e-4 in the authors' code); the
+    default networks get the authors' Kaiming initialisation
+    (``_kaiming_init``). :math:`L_{VAE}` is :func:`vae_loss` with
+    ``reduction`` (default: the authors' scaling).
 
-    Deviations from the reference code, on purpose: the authors' ``solver.py``
-    gives the VAE's adversarial term the *discriminator's* targets (labelled 1,
-    unlabelled 0), so the VAE helps the discriminator instead of fooling it;
-    here it uses eq. 3 of the paper (both 1). DeepAL+'s ``vaal.py`` uses the
-    right targets but never steps the VAE optimizer and steps the
-    discriminator on the VAE's loss, so its networks are essentially
-    untrained.
+    Differences from the authors' code: ``max_epochs`` defaults to 30 (the
+    DeepAL+ survey; the authors' default is 100 epochs of CIFAR-10); the
+    batches come from torch's generator seeded by ``random_state`` (the
+    reference uses the global state of a ``DataLoader``); a labelled set
+    smaller than one batch is used whole.
 
     Parameters
     ----------
@@ -284,14 +338,15 @@ def train_vaal(X_lab, X_unlab, *, vae="auto", discriminator=None, latent_dim=32,
         ``discriminator(latent_dim)``; it must return one logit per row.
     latent_dim : int, default=32
     max_epochs : int, default=30
-        30 in the DeepAL+ survey.
-    batch_size : int, default=64
+    batch_size : int, default=128
+        The authors' default.
     lr : float, default=5e-4
     beta : float, default=1.0
     adversary_param : float, default=1.0
-        :math:`\\lambda`.
-    n_vae_steps, n_adv_steps : int, default=1
-    reduction : {"elbo", "reference"}, default="elbo"
+        :math:`\lambda`.
+    n_vae_steps, n_adv_steps : int, default=2, 1
+        The authors' defaults.
+    reduction : {"reference", "elbo"}, default="reference"
         See :func:`vae_loss`.
     random_state : int, RandomState instance or None
         Seeds initialisation, batches and the reparameterisation noise
@@ -307,6 +362,8 @@ def train_vaal(X_lab, X_unlab, *, vae="auto", discriminator=None, latent_dim=32,
         X_lab, X_unlab, use_conv = _prepare(X_lab, X_unlab, vae)
     else:
         use_conv = X_unlab.ndim == 4
+    if reduction not in ("reference", "elbo"):
+        raise ValueError(f"reduction must be 'reference' or 'elbo', got {reduction!r}.")
     input_shape = tuple(X_unlab.shape[1:])
     n_l, n_u = len(X_lab), len(X_unlab)
     if n_l == 0 or n_u == 0:
@@ -316,21 +373,32 @@ def train_vaal(X_lab, X_unlab, *, vae="auto", discriminator=None, latent_dim=32,
             default_vae = lambda shape, k: ConvVAE(shape[0], shape[1], k)  # noqa: E731
         else:
             default_vae = lambda shape, k: MLPVAE(int(np.prod(shape)), k)  # noqa: E731
-        vae_net = _build(vae, default_vae, input_shape, latent_dim).to(device)
-        disc = _build(discriminator, VAALDiscriminator, latent_dim).to(device)
+        vae_net = _build(vae, default_vae, input_shape, latent_dim)
+        if isinstance(vae, str):
+            _kaiming_init(vae_net)
+        disc = _build(discriminator, VAALDiscriminator, latent_dim)
+        if discriminator is None:
+            _kaiming_init(disc)
+        vae_net, disc = vae_net.to(device), disc.to(device)
         opt_vae = torch.optim.Adam(vae_net.parameters(), lr=lr)
         opt_disc = torch.optim.Adam(disc.parameters(), lr=lr)
         bs = int(batch_size)
-        n_iter = int(max_epochs) * math.ceil(max(n_l, n_u) / bs)
+        lab_batches = _Batches(n_l, bs, drop_last=True)
+        unlab_batches = _Batches(n_u, bs, drop_last=False)
+
+        def draw():
+            return (X_lab[next(lab_batches)].to(device),
+                    X_unlab[next(unlab_batches)].to(device))
+
+        n_iter = (n_l + n_u) * int(max_epochs) // bs
         vae_net.train()
         disc.train()
         for _ in range(n_iter):
-            for _ in range(int(n_vae_steps)):
-                xl = X_lab[torch.randint(n_l, (min(bs, n_l),))].to(device)
-                xu = X_unlab[torch.randint(n_u, (bs,))].to(device)
+            xl, xu = draw()
+            for count in range(int(n_vae_steps)):
                 rec_l, _, mu_l, lv_l = vae_net(xl)
-                rec_u, _, mu_u, lv_u = vae_net(xu)
                 loss = sum(vae_loss(xl, rec_l, mu_l, lv_l, beta, reduction))
+                rec_u, _, mu_u, lv_u = vae_net(xu)
                 loss = loss + sum(vae_loss(xu, rec_u, mu_u, lv_u, beta, reduction))
                 d_l, d_u = disc(mu_l), disc(mu_u)
                 adv = F.binary_cross_entropy_with_logits(d_l, torch.ones_like(d_l)) + \
@@ -338,9 +406,9 @@ def train_vaal(X_lab, X_unlab, *, vae="auto", discriminator=None, latent_dim=32,
                 opt_vae.zero_grad()
                 (loss + adversary_param * adv).backward()
                 opt_vae.step()
-            for _ in range(int(n_adv_steps)):
-                xl = X_lab[torch.randint(n_l, (min(bs, n_l),))].to(device)
-                xu = X_unlab[torch.randint(n_u, (bs,))].to(device)
+                if count < int(n_vae_steps) - 1:
+                    xl, xu = draw()
+            for count in range(int(n_adv_steps)):
                 with torch.no_grad():
                     mu_l, mu_u = vae_net(xl)[2], vae_net(xu)[2]
                 d_l, d_u = disc(mu_l), disc(mu_u)
@@ -349,24 +417,32 @@ def train_vaal(X_lab, X_unlab, *, vae="auto", discriminator=None, latent_dim=32,
                 opt_disc.zero_grad()
                 d_loss.backward()
                 opt_disc.step()
+                if count < int(n_adv_steps) - 1:
+                    xl, xu = draw()
     vae_net.eval()
     disc.eval()
     return vae_net, disc
 
 
-def vaal_scores(X_lab, X_pool, *, batch_size=64, device="cpu", predict_batch_size=1024,
+def vaal_scores(X_lab, X_pool, *, batch_size=128, device="cpu", predict_batch_size=1024,
                 **train_params):
     """Train VAAL (:func:`train_vaal`) and score the pool: P(unlabelled) per sample.
 
     The score is :math:`1 - D(\\mu(x))`, the discriminator's probability that
-    ``x`` is unlabelled (the authors' sampler selects the lowest :math:`D`;
-    DeepAL+ ranks by :math:`D` in *descending* order, i.e. the most
-    labelled-looking samples -- a bug not followed here).
+    ``x`` is unlabelled: ranking it in descending order is the authors'
+    ``AdversarySampler.sample`` (sinhasam/vaal ``sampler.py``: ``topk`` of
+    :math:`-D(\\mu(x))`, the lowest "labelled" probabilities first). The
+    means are computed in eval mode (the authors leave the VAE in training
+    mode, so with batch norm a sample's score depends on the random batch it
+    is scored in; the default :class:`MLPVAE` has no batch norm, so this
+    changes nothing there). DeepAL+ ranks by :math:`D` in *descending* order
+    (the most labelled-looking samples) and trains its discriminator with
+    target 1 for unlabelled samples too; neither is followed here.
 
     Parameters
     ----------
     X_lab, X_pool : array-like
-    batch_size : int, default=64
+    batch_size : int, default=128
     device : str, default="cpu"
     predict_batch_size : int, default=1024
     **train_params
@@ -389,9 +465,18 @@ def vaal_scores(X_lab, X_pool, *, batch_size=64, device="cpu", predict_batch_siz
     lab, pool, _ = _prepare(X_lab, X_pool, train_params.get("vae", "auto"))
     vae_net, disc = train_vaal(lab, pool, batch_size=batch_size, device=device, _prepared=True,
                                **train_params)
+    return discriminator_scores(vae_net, disc, pool, device=device,
+                                batch_size=predict_batch_size)
+
+
+def discriminator_scores(vae, discriminator, X, *, device="cpu", batch_size=1024):
+    """``1 - D(mu(x))`` for prepared inputs ``X`` (a tensor), in eval mode.
+
+    Every module's training flag is restored afterwards.
+    """
     parts = []
-    with _inference_mode(vae_net), _inference_mode(disc):
-        for start in range(0, len(pool), int(predict_batch_size)):
-            xb = pool[start:start + int(predict_batch_size)].to(device)
-            parts.append(torch.sigmoid(-disc(vae_net(xb)[2])))
+    with _inference_mode(vae), _inference_mode(discriminator):
+        for start in range(0, len(X), int(batch_size)):
+            xb = X[start:start + int(batch_size)].to(device)
+            parts.append(torch.sigmoid(-discriminator(vae(xb)[2]).reshape(-1)))
     return torch.cat(parts).cpu().numpy().astype(np.float64)
