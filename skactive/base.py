@@ -1,5 +1,6 @@
 """Base class and capability tags of query strategies."""
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,6 +131,41 @@ def get_query_tags(strategy):
     return strategy.__query_tags__()
 
 
+def _torch_modules(learner):
+    """Torch modules held by the learner, its fitted (and previous) estimator,
+    their pipeline steps and a search's best estimator (skorch: ``module_``,
+    ``criterion_``, ``critic_``...). Duck-typed: no torch import."""
+    seen, out, todo = set(), [], [learner]
+    while todo:
+        obj = todo.pop()
+        if obj is None or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if callable(getattr(obj, "modules", None)) and \
+                isinstance(getattr(obj, "training", None), bool):
+            out.append(obj)
+            continue
+        todo += [getattr(obj, a, None) for a in ("estimator_", "previous_estimator_",
+                                                  "best_estimator_")]
+        todo += [step for _, step in getattr(obj, "steps", None) or []]
+        if hasattr(obj, "module_"):  # a skorch net: its modules and criteria
+            todo += [v for v in vars(obj).values() if callable(getattr(v, "modules", None))]
+    return out
+
+
+@contextlib.contextmanager
+def _keep_torch_modes(learner):
+    """Restore every train/eval flag of the learner's torch modules after a
+    query (skorch's ``predict_proba`` leaves them in eval mode): strategies
+    never change the learner."""
+    flags = [(m, m.training) for module in _torch_modules(learner) for m in module.modules()]
+    try:
+        yield
+    finally:
+        for m, flag in flags:
+            m.training = flag
+
+
 class BaseQueryStrategy(BaseEstimator):
     """Base class of every query strategy (template method).
 
@@ -203,7 +239,7 @@ class BaseQueryStrategy(BaseEstimator):
         n_pool = X_pool.shape[0]
         budget = check_budget(budget, n_pool)
         random_state = check_random_state(getattr(self, "random_state", None))
-        with named_feature_errors(name, X_pool, learner):  # NaN in computed features
+        with named_feature_errors(name, X_pool, learner), _keep_torch_modes(learner):
             indices, scores = self._query(X_pool, learner, budget, random_state)
         indices = self._check_indices(indices, budget, n_pool)
         if not return_scores:

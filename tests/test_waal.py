@@ -35,6 +35,7 @@ from skactive.neural import (  # noqa: E402
     WAALCritic,
     WAALNet,
     gradient_penalty,
+    waal_train_step,
 )
 from skactive.utils.estimator_checks import check_query_strategy  # noqa: E402
 
@@ -118,3 +119,123 @@ def test_training_is_seeded(digits):
     b = make_net().fit(X[:100], y[:100], X_unlabeled=X[100:300]).critic_scores(X[:20])
     np.testing.assert_array_equal(a, b)
     assert torch.equal(state, torch.get_rng_state())
+
+
+def test_gamma_ratio_and_penalty_sign(digits):
+    """gamma_ratio="auto" is n_labelled / n_unlabelled (official code); the
+    penalty enters the critic's loss with the sign of ``critic_penalty``."""
+    X, y = digits
+    net = make_net(max_epochs=1).fit(X[:100], y[:100], X_unlabeled=X[100:500])
+    assert net.gamma_ratio_ == pytest.approx(0.25)
+    assert make_net(max_epochs=1, gamma_ratio=0.5).fit(
+        X[:100], y[:100], X_unlabeled=X[100:500]).gamma_ratio_ == 0.5
+    with pytest.raises(ValueError, match="critic_penalty"):
+        make_net(max_epochs=1, critic_penalty="plus").fit(X[:100], y[:100], X_unlabeled=X[100:])
+
+    # a linear critic D(z) = w.z: W = mean(w.z_u) - g mean(w.z_l), GP = (||w|| - 1)^2
+    class Module(torch.nn.Module):
+        def embed(self, x):
+            return x
+
+        def head(self, z):
+            return torch.zeros(len(z), 2, requires_grad=True)
+
+    critic = torch.nn.Linear(3, 1, bias=False)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[3.0, 0.0, 4.0]]))
+    xl, xu = torch.ones(4, 3), torch.zeros(4, 3)
+    y_lab = torch.zeros(4, dtype=torch.long)
+    grads = {}
+    for penalty, sign in (("reference", -1.0), ("wgan-gp", 1.0)):
+        critic.zero_grad()
+        waal_train_step(Module(), critic, xl, y_lab, xu, torch.nn.functional.cross_entropy,
+                        alpha=1.0, gamma_ratio=0.5, gp_weight=2.0, critic_penalty=penalty)
+        grads[penalty] = critic.weight.grad.clone()
+        w = critic.weight.detach()
+        # d/dw [-(0 - 0.5 * w.1) + sign * 2 * (||w|| - 1)^2] = 0.5 * 1 + sign * 4 (||w|| - 1) w / ||w||
+        expected = 0.5 * torch.ones(1, 3) + sign * 4 * (5 - 1) * w / 5
+        torch.testing.assert_close(grads[penalty], expected)
+    assert not torch.equal(grads["reference"], grads["wgan-gp"])
+
+
+def _strategies_on_nets():
+    """(class, mode) pairs: every classification strategy in train mode, the
+    strategies that need a net in eval mode too."""
+    import inspect
+
+    from skactive import strategies
+    from skactive.base import BaseQueryStrategy, get_query_tags
+
+    out = []
+    for name in strategies.__all__:
+        cls = getattr(strategies, name)
+        if inspect.isclass(cls) and issubclass(cls, BaseQueryStrategy) and cls.__name__ == name:
+            tags = get_query_tags(cls())
+            if getattr(tags, "task", "classification") == "regression":
+                continue
+            out.append(pytest.param(cls, "train", id=f"{name}-train"))
+            if tags.requires_neural_net:
+                out.append(pytest.param(cls, "eval", id=f"{name}-eval"))
+    return out
+
+
+def _torch_state(net):
+    """Every module and criterion of a skorch net: each submodule's mode and parameter."""
+    state = {}
+    for attr, value in vars(net).items():
+        if isinstance(value, torch.nn.Module):
+            for name, m in value.named_modules():
+                state[f"{attr}.{name}.training"] = m.training
+            for name, t in list(value.named_parameters()) + list(value.named_buffers()):
+                state[f"{attr}.{name}"] = t.detach().clone()
+    return state
+
+
+@pytest.fixture(scope="module")
+def plain_net_learner():
+    """A fitted MLP (dropout on) in an ActiveLearner, taught once, and a pool."""
+    from sklearn.preprocessing import StandardScaler
+
+    from skactive.datasets import load_letter
+
+    X, y = load_letter(return_X_y=True)
+    keep = np.random.RandomState(0).permutation(np.flatnonzero(y < 5))[:200]
+    X, y = StandardScaler().fit_transform(X[keep]).astype(np.float32), y[keep]
+    net = ActiveNeuralNetClassifier(MLP, module__hidden_units=16, module__dropout=0.2,
+                                    max_epochs=3, random_state=0)
+    learner = ActiveLearner(net, random_state=0).fit(X[:60], y[:60])
+    learner.teach(X[60:80], y[60:80])
+    return learner, X[80:140]
+
+
+@pytest.mark.parametrize("cls, mode", _strategies_on_nets())
+def test_queries_leave_torch_modules_unchanged(cls, mode, plain_net_learner):
+    """Issue 16: no query on a net learner changes a module's train/eval mode
+    (module_, criterion_, critic_, ...) or any parameter or buffer."""
+    from skactive.base import get_query_tags
+    from skactive.exceptions import LearnerCapabilityError
+    from skactive.utils.estimator_checks import contract_instance, default_learner_and_pool
+
+    strategy = contract_instance(cls)
+    if get_query_tags(strategy).requires_neural_net:
+        learner, X_pool, _ = default_learner_and_pool(strategy)
+        X_pool = X_pool[:60]
+    else:
+        learner, X_pool = plain_net_learner
+    net = learner.estimator_
+    for value in vars(net).values():
+        if isinstance(value, torch.nn.Module):
+            value.train(mode == "train")
+    before = _torch_state(net)
+    assert any(k.startswith("criterion_") for k in before)
+    try:
+        strategy.query(X_pool, learner, 3)
+    except (LearnerCapabilityError, TypeError) as exc:  # e.g. needs a committee
+        pytest.skip(f"{cls.__name__} does not run on this net: {exc}")
+    after = _torch_state(net)
+    assert before.keys() == after.keys()
+    for key, value in before.items():
+        if isinstance(value, bool):
+            assert after[key] == value, f"{cls.__name__} changed the mode of {key}"
+        else:
+            assert torch.equal(after[key], value), f"{cls.__name__} changed {key}"

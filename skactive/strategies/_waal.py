@@ -146,5 +146,7 @@ class WAAL(BaseQueryStrategy):
                 "fitted without X_unlabeled: fit / teach with X_unlabeled=<the pool>."
             )
         X = _transform(transforms, X_pool)
+        # the template restores the modes predict_proba switches (module_,
+        # criterion_, critic_) when the query returns
         scores = waal_score(net.predict_proba(X), net.critic_scores(X), self.selection)
         return top_k(scores, budget), scores
