@@ -193,3 +193,29 @@ def test_alfamix_autograd_through_a_nonlinear_head_method(digits, alpha_opt):
     ).fit(X[:150], y[:150])
     idx = AlfaMix(alpha_opt=alpha_opt, random_state=0).query(X[150:450], learner, budget=6)
     assert len(np.unique(idx)) == 6
+
+
+def test_affine_head_submodule_without_linear(digits):
+    """A head submodule applying F.linear to its own parameter, no
+    embedding_dim: the input size is found among the module's layer sizes."""
+
+    class Affine(nn.Module):
+        def __init__(self, d, k):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(k, d) * 0.1)
+
+        def forward(self, z):
+            return nn.functional.linear(z, self.w) + 1.0
+
+    class Net(SubmoduleHead):
+        def __init__(self, n_features=64, n_classes=10, hidden=16):
+            super().__init__(n_features, n_classes, hidden)
+            self.head = Affine(hidden, n_classes)
+
+    X, y = digits
+    net = _net(Net, X, y)
+    W, b = net.linear_head()
+    np.testing.assert_allclose(W, net.module_.head.w.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(b, np.ones(10), atol=1e-6)
+    G, H = net.head_gradients(X[:5])
+    np.testing.assert_allclose(H, net.embed(X[:5]), atol=1e-6)

@@ -37,7 +37,8 @@ def record_linear_calls(module):
 
 def head_input_dim(module, device="cpu"):
     """Input size ``D`` of ``module.head``: ``module.embedding_dim``, else the
-    first ``in_features`` of a Linear layer that ``head`` accepts.
+    first size of a Linear layer (of the head first, then of the module) that
+    ``head`` accepts.
 
     ``module`` must be in eval mode under ``torch.no_grad``.
     """
@@ -45,7 +46,10 @@ def head_input_dim(module, device="cpu"):
     declared = getattr(module, "embedding_dim", None)
     if isinstance(declared, (int, np.integer)) and declared > 0:
         dims.append(int(declared))
-    dims += [m.in_features for m in linear_layers(module) if m.in_features not in dims]
+    for m in linear_layers(module) + [m for m in module.modules() if isinstance(m, nn.Linear)]:
+        for d in (m.in_features, m.out_features):  # head's input: some layer's size
+            if d not in dims:
+                dims.append(d)
     for d in dims:
         try:
             out = module.head(torch.zeros(1, d, device=device))
