@@ -79,9 +79,10 @@ def _plots(summaries):
         y = np.arange(len(rows))
         colors = ["tab:green" if a > 0 else "tab:red" for a in lo]
         colors = [c if not (a <= 0 <= b) else "tab:grey" for c, a, b in zip(colors, lo, hi)]
-        ax1.errorbar(mean, y, xerr=[mean - lo, hi - mean], fmt="none", ecolor=colors,
-                     capsize=3)
-        ax1.scatter(mean, y, c=colors, zorder=3)
+        for yi, m, a, b, c in zip(y, mean, lo, hi, colors):
+            if not np.isnan(a):
+                ax1.plot([a, b], [yi, yi], color=c, lw=1.5)
+            ax1.plot([m], [yi], "o", color=c, zorder=3)
         ax1.axvline(0, color="black", lw=0.8)
         ax1.set_yticks(y, names)
         ax1.set_xlabel("AUBC difference to random (points), mean and 95 % CI over datasets")
@@ -181,11 +182,36 @@ def _no_help(summaries):
     return "\n".join(lines) or "* none"
 
 
+def _short_answer(summaries):
+    """The best strategies of each regime, with their intervals, and ALBL."""
+    lines = []
+    for regime, s in summaries.items():
+        rows = [r for r in s["rows"] if r["strategy"] != "random"]
+        top = ", ".join(f"``{r['strategy']}`` {r['mean']:+.2f} {_fmt_ci(r)}" for r in rows[:3])
+        albl = next((r for r in rows if r["strategy"] == "albl"), None)
+        line = f"* ``{regime}`` ({s['n_datasets']} datasets): best on average {top}"
+        if albl is not None:
+            line += (f"; ``albl`` {albl['mean']:+.2f} {_fmt_ci(albl)}, worst dataset "
+                     f"{albl['worst'][1]:+.1f} ({albl['worst'][0]})")
+        below = [r["strategy"] for r in rows if r["ci_high"] < 0]
+        if below:
+            line += "; clearly below random: " + ", ".join(f"``{b}``" for b in below)
+        lines.append(line + ".")
+    text = ("Mean AUBC difference to random sampling in points, with the 95 % interval "
+            "over datasets (see the protocol below):\n\n" + "\n".join(lines))
+    advice = ROOT / "benchmarks" / "results" / "advice.rst"
+    if advice.is_file():
+        text += "\n\n" + advice.read_text().rstrip()
+    return text
+
+
 def write_page(summaries, csv_path):
     intro = (Path(__file__).with_name("leaderboard_page_intro.rst")).read_text()
+    intro = intro.replace(".. include:: ../benchmarks/results/recommendation.rst",
+                          _short_answer(summaries))
     parts = [intro.rstrip(), ""]
     parts += ["Results", "=======", "",
-              f"Results file: ``{csv_path.relative_to(ROOT).as_posix()}`` (one line per run, "
+              "Results file: ``benchmarks/results/leaderboard.csv`` (one line per run, "
               "with the accuracy curve). Columns: *mean diff* = mean over datasets of the "
               "per-dataset mean paired AUBC difference to random, in points; *95 % CI* = "
               "t-interval over datasets of those per-dataset differences (each dataset "

@@ -85,8 +85,10 @@ def _add_run_args(p, demo=False):
                    help="samples queried per round (default: %(default)s)")
     p.add_argument("--n-initial", type=int, default=d.get("n_initial", 100),
                    help="size of the initial labelled set (default: %(default)s)")
-    p.add_argument("--initial", choices=["random", "balanced"], default="random",
-                   help="how the initial set is drawn (default: %(default)s)")
+    p.add_argument("--initial", default="random",
+                   help="how the initial set is drawn: random, balanced, or a model-free "
+                        "strategy (typiclust, probcover, kmeans, kcenter) choosing it "
+                        "before any model is fitted (default: %(default)s)")
     p.add_argument("--stopping", default=None,
                    help="stopping criteria, comma-separated (stabilizing-predictions, "
                         "classification-change, overall-uncertainty, max-confidence): "
@@ -122,10 +124,9 @@ def _build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="run a study (datasets x strategies x seeds)")
     _add_run_args(p_run)
-    p_demo = sub.add_parser(
-        "demo", help="a small study on the bundled letter data (about 2-4 min on 2 cores)"
-    )
-    _add_run_args(p_demo, demo=True)
+    from ._demo import add_commands  # demo, benchmark (the leaderboard)
+
+    add_commands(sub)
     p_plot = sub.add_parser("plot", help="re-draw tables and figures of a results folder")
     p_plot.add_argument("results_dir")
     p_plot.add_argument("--metric", default=None, choices=_METRIC_CHOICES)
@@ -308,9 +309,10 @@ _IMAGE_DATASETS = ("mnist", "cifar10_subset")
 def main(argv=None):
     """Entry point of ``python -m skactive`` and of the ``skactive`` script.
 
-    Sub-commands: ``run`` (a study; see ``--help``), ``demo`` (``run`` with
-    the settings of the README demo), ``plot DIR`` (re-draw from saved
-    results) and ``list``.
+    Sub-commands: ``run`` (a study; see ``--help``), ``demo`` (the
+    recommended strategy against random on the bundled datasets, with
+    confidence intervals), ``benchmark`` (the strategy leaderboard),
+    ``plot DIR`` (re-draw from saved results) and ``list``.
 
     Parameters
     ----------
@@ -334,7 +336,11 @@ def main(argv=None):
     file = sys.stdout
     try:
         with _warnings_shown(getattr(args, "verbose", True)):
-            if args.command in ("run", "demo"):
+            if args.command in ("demo", "benchmark"):
+                from ._demo import run_command
+
+                return run_command(args, file)
+            if args.command == "run":
                 return _cmd_run(args, file)
             if args.command == "plot":
                 return _cmd_plot(args, file)
