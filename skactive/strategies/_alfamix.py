@@ -33,7 +33,7 @@ _GUARD = 1e-8
 #: as 1 (it then differs from 1 by less than 1 %).
 _COINCIDE_TOL = 1e-6
 #: Rows of the pool (strided) searched for values that an anchor shares.
-_N_PROBE_ROWS = 4096
+_N_PROBE_ROWS = 2048
 _TINY = 1e-12
 #: ``kmeans="auto"``: the reference k-means up to ``n_candidates * budget`` of this.
 _AUTO_KMEANS_WORK = 50_000
@@ -135,11 +135,12 @@ def _official_factor(delta):
 
     ``alpha = s g / (delta + 1e-8)`` gives the move ``alpha * delta = s g *
     delta / (delta + 1e-8)``: 1 where ``delta`` is not tiny, 0 where
-    ``z*_d == z_d``. A zero denominator (``delta == -1e-8``) gives 0.
+    ``z*_d == z_d``. Clipped to ``[0, 1]``: it leaves that range only for
+    ``delta`` in ``(-2e-8, 0)`` (``-inf`` at ``-1e-8``, taken as 0).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         r = delta / (delta + _GUARD)
-    return np.where(np.isfinite(r), r, 0.0)
+    return np.clip(np.where(np.isfinite(r), r, 0.0), 0.0, 1.0)
 
 
 def _closed_form_alpha(z_u, anchor, grad, epsilon):
@@ -201,12 +202,13 @@ def _shared_values(anchors, reference, tol):
 
 
 def _inverse_exit_times(gap_inv, V, y_hat):
-    """``1 / t`` for :func:`_exit_times`, vectorised over extra middle axes of ``V``:
-    ``max(0, max_k (V_k - V_yhat) / (L_yhat - L_k))``. ``gap_inv`` is ``1 / gap``
-    with 0 at ``y_hat``, shape (n, K); ``V`` is (n, K) or (n, A, K)."""
-    Vy = np.take_along_axis(V, y_hat.reshape((-1,) + (1,) * (V.ndim - 1)), axis=-1)
-    q = (V - Vy) * (gap_inv if V.ndim == 2 else gap_inv[:, None, :])
-    return np.maximum(np.fmax.reduce(q, axis=-1), 0.0)
+    """``1 / t`` for :func:`_exit_times` in class-major layout: ``max(0, max_k (V_k -
+    V_yhat) / (L_yhat - L_k))``. ``gap_inv`` is ``1 / gap`` with 0 at ``y_hat``,
+    shape (K, n); ``V`` is (K, n) or (K, A, n) (one rate per anchor)."""
+    idx = y_hat.reshape((1,) * (V.ndim - 1) + (-1,))
+    q = V - np.take_along_axis(V, idx, axis=0)
+    q *= gap_inv if V.ndim == 2 else gap_inv[:, None, :]
+    return np.maximum(q.max(axis=0), 0.0)
 
 
 def _linear_exit_times(Zc, head, anchors, shared):
@@ -224,48 +226,77 @@ def _linear_exit_times(Zc, head, anchors, shared):
     """
     dt = Zc.dtype
     W = head.W.astype(dt, copy=False)
-    K, A = W.shape[0], len(anchors)
+    K, A, n = W.shape[0], len(anchors), len(Zc)
     L = (Zc @ W.T).astype(np.float64) + head.b
-    rows = np.arange(len(Zc))
+    rows = np.arange(n)
     y_hat = L.argmax(axis=1)
     P = softmax(L, axis=1)
     P[rows, y_hat] -= 1.0
     PM = P @ (head.W @ head.W.T)
     g_norm = np.sqrt(np.maximum(np.einsum("ij,ij->i", PM, P), 0.0))[:, None]
     g_norm = np.maximum(g_norm, _TINY)
-    V = (PM / g_norm).astype(dt)  # W g / ||g||, (n, K)
+    V = np.ascontiguousarray((PM / g_norm).T, dtype=dt)  # W g / ||g||, (K, n)
     with np.errstate(divide="ignore"):
         gap_inv = 1.0 / (L[rows, y_hat][:, None] - L)
     gap_inv[rows, y_hat] = 0.0
-    gap_inv = gap_inv.astype(dt)
-    if not shared.any():
-        return np.repeat(_inverse_exit_times(gap_inv, V, y_hat)[:, None], A, axis=1)
+    gap_inv = np.ascontiguousarray(gap_inv.T, dtype=dt)
+    V3 = None
     cols = np.flatnonzero(shared.any(axis=0))
-    ZU, WU = np.take(Zc, cols, axis=1), np.take(W, cols, axis=1)
-    GU = (P.astype(dt) @ WU) / g_norm.astype(dt)  # g / ||g|| on those columns
-    zero = shared[:, cols] & (anchors[:, cols] == 0.0)
-    if zero.any():  # delta = -z: lag = 1 - r = 1e-8 / (1e-8 - z) where |z| <= tol
-        near = np.abs(ZU) <= _COINCIDE_TOL
-        lag = near.astype(dt)
-        tiny = near & (ZU != 0)
-        if tiny.any():
-            with np.errstate(divide="ignore"):
-                lag[tiny] = _GUARD / (_GUARD - ZU[tiny].astype(np.float64))
-            lag[~np.isfinite(lag)] = 1.0
-        Wz = (zero[:, None, :] * WU[None, :, :]).reshape(A * K, -1)
-        V = V[:, None, :] - ((GU * lag) @ Wz.T).reshape(len(Zc), A, K)
-    else:
-        V = np.repeat(V[:, None, :], A, axis=1)
-    other = shared[:, cols] & ~zero
-    for a in np.flatnonzero(other.any(axis=1)):
-        c = np.flatnonzero(other[a])
-        delta = anchors[a, cols[c]] - np.take(ZU, c, axis=1)
-        near = np.abs(delta) <= _COINCIDE_TOL
-        hit = np.flatnonzero(near.any(axis=1))
-        if len(hit):
-            lag = np.where(near[hit], 1.0 - _official_factor(delta[hit]), 0.0)
-            V[hit, a] -= (lag * np.take(GU[hit], c, axis=1)) @ WU[:, c].T
-    return _inverse_exit_times(gap_inv, V, y_hat)
+    if len(cols):
+        ZU, WU = np.take(Zc, cols, axis=1), np.take(W, cols, axis=1)
+        GU = (P / g_norm).astype(dt) @ WU  # g / ||g|| on those columns
+        zero = shared[:, cols] & (anchors[:, cols] == 0.0)
+        if zero.any():  # delta = -z: lag = 1 - r = 1 where z = 0 (and where |z| <= tol)
+            near = np.abs(ZU) <= _COINCIDE_TOL
+            lag = near.astype(dt)
+            tiny = near & (ZU != 0)
+            if tiny.any():
+                lag[tiny] = 1.0 - _official_factor(-ZU[tiny].astype(np.float64))
+            Wz = (WU[:, None, :] * zero[None, :, :]).reshape(K * A, -1)  # rows (k, a)
+            V3 = (Wz @ np.multiply(GU, lag, out=lag).T).reshape(K, A, n)
+            np.subtract(V[:, None, :], V3, out=V3)
+        pa, pc = np.nonzero(shared[:, cols] & ~zero)  # other shared values: rare hits
+        if len(pa):
+            near = np.abs(anchors[pa, cols[pc]] - np.take(ZU, pc, axis=1)) <= _COINCIDE_TOL
+            for a in np.unique(pa[near.any(axis=0)]):
+                c = pc[pa == a]
+                delta = anchors[a, cols[c]] - np.take(ZU, c, axis=1)
+                near_a = np.abs(delta) <= _COINCIDE_TOL
+                hit = np.flatnonzero(near_a.any(axis=1))
+                if V3 is None:
+                    V3 = np.repeat(V[:, None, :], A, axis=1)
+                lag = np.where(near_a[hit], 1.0 - _official_factor(delta[hit]), 0.0)
+                V3[:, a, hit] -= WU[:, c] @ (lag * np.take(GU[hit], c, axis=1)).T
+    if V3 is None:
+        return np.repeat(_inverse_exit_times(gap_inv, V, y_hat)[:, None], A, axis=1)
+    return _inverse_exit_times(gap_inv, V3, y_hat).T
+
+
+def _linear_entry_bound(Zc, head, anchors, dW, scale):
+    """A lower bound of every entry epsilon of a row (see ``_flips``) and the
+    anchor distances. The correction of the shift rate on the flagged columns
+    ``U`` is a sum of ``lag * g_d / ||g|| * (W_k - W_yhat)_d`` with ``lag`` in
+    ``[0, 1]``, so it changes ``V_k - V_yhat`` by at most ``dW[yhat, k] =
+    ||(W_k - W_yhat)_U||``."""
+    K = len(head.b)
+    LZ = Zc @ np.vstack([head.W, anchors]).T.astype(Zc.dtype)  # logits and Z anchors^T
+    L = LZ[:, :K].astype(np.float64) + head.b
+    rows = np.arange(len(Zc))
+    y_hat = L.argmax(axis=1)
+    P = softmax(L, axis=1)
+    P[rows, y_hat] -= 1.0
+    PM = P @ (head.W @ head.W.T)
+    g_norm = np.sqrt(np.maximum(np.einsum("ij,ij->i", PM, P), 0.0))
+    V = PM / np.maximum(g_norm, _TINY)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = (V - V[rows, y_hat][:, None] + dW[y_hat]) / (L[rows, y_hat][:, None] - L)
+    q[rows, y_hat] = 0.0
+    q = np.where(np.isnan(q), np.inf, q).max(axis=1)
+    d2 = (np.einsum("ij,ij->i", Zc, Zc)[:, None] + np.einsum("ij,ij->i", anchors, anchors)
+          - 2.0 * LZ[:, K:])
+    dist = np.sqrt(np.maximum(d2, 0.0))
+    with np.errstate(divide="ignore"):
+        return 0.999 / (np.maximum(q, 0.0) * scale * dist.max(axis=1)), dist
 
 
 def _learn_alpha(head, Z, y_hat, anchors, epsilon, *, n_iter, learning_rate, l2_penalty,
@@ -311,18 +342,23 @@ def _epsilon_schedule(step, cap):
 def _kmeans_pp(F, k, rng):
     """Greedy k-means++ seeding (``2 + log k`` trials per centre, as scikit-learn's)."""
     sq = np.einsum("ij,ij->i", F, F)
+    FT = np.ascontiguousarray(F.T)
     n_trials = 2 + int(np.log(k))
     first = rng.randint(len(F))
-    d2 = np.maximum(sq - 2.0 * (F @ F[first]) + sq[first], 0.0)
+    d2 = np.maximum(sq - 2.0 * (F[first] @ FT) + sq[first], 0.0)
     centers = [first]
     for _ in range(1, k):
         cum = np.cumsum(d2)
         if cum[-1] > 0:
             trials = np.searchsorted(cum, rng.uniform(size=n_trials) * cum[-1])
-            trials = np.minimum(trials, len(F) - 1)
+            np.minimum(trials, len(F) - 1, out=trials)
         else:  # only duplicates left
             trials = rng.randint(len(F), size=n_trials)
-        dist = np.maximum(sq[None, :] - 2.0 * (F[trials] @ F.T) + sq[trials, None], 0.0)
+        dist = F[trials] @ FT
+        dist *= -2.0
+        dist += sq
+        dist += sq[trials, None]
+        np.maximum(dist, 0.0, out=dist)
         np.minimum(dist, d2, out=dist)
         best = dist.sum(axis=1).argmin()
         centers.append(trials[best])
@@ -334,8 +370,9 @@ def _kmeans_representatives(F, k, fast, random_state):
     """Index (into F) of the row nearest each k-means centre (empty clusters skipped).
 
     ``fast=False``: ``KMeans(k, n_init=10)`` on all rows (the reference). ``fast=True``:
-    k-means++ seeding and Lloyd iterations on a random subset of ``max(20 k, 2000)``
-    rows (all rows if fewer), then every row assigned to the nearest final centre.
+    one k-means++ seeding on a random subset of ``max(10 k, 1000)`` rows, at most 5
+    Lloyd iterations on ``max(100 k, 10 000)`` rows (all rows if fewer), then every
+    row assigned to the nearest final centre.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=ConvergenceWarning)
@@ -343,12 +380,14 @@ def _kmeans_representatives(F, k, fast, random_state):
             km = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(F)
             centers, labels = km.cluster_centers_, km.labels_
         else:
-            m = min(len(F), max(20 * k, 2000))
-            S = F[np.sort(random_state.permutation(len(F))[:m])] if m < len(F) else F
-            init = _kmeans_pp(S, k, random_state)
-            centers = KMeans(n_clusters=k, init=init, n_init=1,
-                             random_state=random_state).fit(S).cluster_centers_
-            labels = _anchor_distances(F, centers).argmin(axis=1)
+            perm = random_state.permutation(len(F))
+            seed = F[np.sort(perm[: max(10 * k, 1000)])]
+            fit = F[np.sort(perm[: max(100 * k, 10_000)])]
+            km = KMeans(n_clusters=k, init=_kmeans_pp(seed, k, random_state), n_init=1,
+                        max_iter=5, random_state=random_state).fit(fit)
+            centers = km.cluster_centers_
+            labels = km.labels_ if len(fit) == len(F) else _anchor_distances(
+                F, centers).argmin(axis=1)
     diff = F - centers[labels]
     d2 = np.einsum("ij,ij->i", diff, diff)
     order = np.lexsort((np.arange(len(F)), d2, labels))
@@ -462,9 +501,10 @@ class AlfaMix(BaseQueryStrategy):
         Learned alpha: weight of :math:`\|\alpha\|_2` (the loss has weight 1).
     kmeans : {"auto", "reference", "fast"}, default="auto"
         Clustering of the candidates. ``"reference"``: ``KMeans`` with 10
-        restarts on all of them. ``"fast"``: one k-means++ seeding and Lloyd's
-        iterations on a random subset of ``max(20 * budget, 2000)`` candidates,
-        then every candidate assigned to its nearest centre. ``"auto"``:
+        restarts on all of them. ``"fast"``: one k-means++ seeding on a random
+        subset of ``max(10 * budget, 1000)`` candidates, at most 5 Lloyd
+        iterations on ``max(100 * budget, 10 000)`` of them, then every
+        candidate assigned to its nearest centre. ``"auto"``:
         ``"reference"`` while ``n_candidates * budget <= 50 000`` (e.g. 500
         candidates for a budget of 100), ``"fast"`` above.
     random_state : int, RandomState instance or None, default=None
@@ -576,18 +616,31 @@ class AlfaMix(BaseQueryStrategy):
                 probe = Z[np.unique(np.linspace(0, n - 1, min(n, _N_PROBE_ROWS)).astype(int))]
                 ref = probe if Z_lab is None else np.vstack([Z_lab, probe])
                 shared = _shared_values(anchors, ref, _COINCIDE_TOL)
-            # entry[u, a]: the epsilon above which the mix of u towards a flips
-            entry = np.empty((n, A))
-            chunk = pool_chunk_size(n, row_bytes=8 * (6 * D + 6 * A * 2 + 8 * (A + 1)))
+            # entry[u, a]: the epsilon above which the mix of u towards a flips,
+            # computed only for the rows whose lower bound is below the current eps
+            U = shared.any(axis=0)
+            dW = np.linalg.norm((head.W[None, :, U] - head.W[:, None, U]), axis=2)
+            low, dist = np.empty(n), np.empty((n, A))
+            chunk = pool_chunk_size(n, row_bytes=8 * (2 * D + 8 * (A + 10)))
             for sl in iter_pool_chunks(n, chunk):
-                Zc = Z[sl].astype(dtype, copy=False)
-                inv_t = _linear_exit_times(Zc, head, anchors, shared)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    entry[sl] = 1.0 / (inv_t * (scale * _anchor_distances(Zc, anchors)))
-            entry[np.isnan(entry)] = np.inf
-            first = np.sort(entry.min(axis=1))
+                low[sl], dist[sl] = _linear_entry_bound(Z[sl].astype(dtype, copy=False), head,
+                                                        anchors, dW, scale)
+            entry = np.full((n, A), np.inf)
+            first = np.full(n, np.inf)
+            done = np.zeros(n, dtype=bool)
+            chunk = pool_chunk_size(n, row_bytes=8 * (6 * D + 6 * A * 2 + 8 * (A + 1)))
             for eps in schedule:
-                if np.searchsorted(first, eps, side="left") > budget:
+                todo = np.flatnonzero(~done & (low < eps))
+                done[todo] = True
+                for sl in iter_pool_chunks(len(todo), chunk) if len(todo) else ():
+                    rows = todo[sl]
+                    inv_t = _linear_exit_times(Z[rows].astype(dtype, copy=False), head,
+                                               anchors, shared)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        e = 1.0 / (inv_t * (scale * dist[rows]))
+                    entry[rows] = np.where(np.isnan(e), np.inf, e)
+                    first[rows] = entry[rows].min(axis=1)
+                if np.count_nonzero(first < eps) > budget:
                     break
             return entry < eps, eps
         # generic: evaluate the head on the mixes, chunk by chunk, step by step
