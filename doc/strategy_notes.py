@@ -112,6 +112,17 @@ STRATEGY_NOTES = {
         "when": "Bayesian (MC dropout) nets or committees: separates model (epistemic) "
         "uncertainty from label noise.",
     },
+    "BatchBALD": {
+        "cost": "``b`` passes over the pool, each O(n M K C) for ``M`` joint configurations "
+        "(exact ``C^i``, at most ``max_configs``, then sampled)",
+        "when": "Batches from Bayesian nets or committees: BALD without its duplicates; needs "
+        "``T`` well above the batch size (the joint information is capped at log ``T``).",
+    },
+    "QueryByCommittee": {
+        "cost": "O(n M K) for ``M`` members; plus ``M`` fits when no fitted ensemble is given",
+        "when": "Ensembles (forests, bagging, voting) or any model via bootstrap clones: "
+        "vote entropy, KL to the consensus, or variance for regressors.",
+    },
     "MeanSTD": {
         "cost": "``T`` stochastic forward passes, O(T n K)",
         "when": "MC dropout nets: mean standard deviation of the class probabilities.",

@@ -63,6 +63,7 @@ API_TITLES = {
     "skactive.utils": "Utilities",
     "skactive.utils.estimator_checks": "Contract checks for strategies",
     "skactive.exceptions": "Exceptions",
+    "skactive.stopping": "Stopping criteria",
 }
 _SKIP_MODULES = {"skactive.__main__"}
 # base-class packages whose inherited members are left out of class pages
