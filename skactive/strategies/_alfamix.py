@@ -205,68 +205,6 @@ class AlfaMix(BaseQueryStrategy):
     L2-normalised embeddings then picks, per cluster, the candidate nearest to
     the centre (Algorithm 1).
 
-    The default follows the authors' code (github AminParvaneh/alpha_mix_active_learning,
-    commit b79d954, ``query_strategies/alpha_mix_sampling.py``), checked
-    against an independent re-derivation in ``tests/reference/``:
-
-    - **closed form** (``alpha_opt="closed_form"``, eq. 5 as in
-      ``calculate_optimum_alpha``): per dimension :math:`\alpha_d =
-      \epsilon'\|z^*-z^u\|\,g_d / (\|g\|(z^*_d - z^u_d + 10^{-8}))` with
-      :math:`g=\nabla_{z^u}\ell(f_c(z^u),\hat y)` and :math:`\epsilon' =
-      \epsilon/\sqrt D`, not clamped. The mix therefore moves by
-      :math:`\epsilon'\|z^*-z^u\|\,g/\|g\|` on the dimensions where
-      :math:`z^*_d \ne z^u_d` and *not at all* where they are equal (e.g. a
-      ReLU unit that is 0 for the sample and for the whole class).
-      ``direction="gradient"`` moves along the whole gradient instead (eq. 5
-      read as a step of that length along :math:`g`).
-    - **learned alpha** (``alpha_opt="learned"``, ``generate_alpha`` and
-      ``learn_alpha``): :math:`\alpha` starts at :math:`N(\epsilon/2,
-      \epsilon/2)` clamped to :math:`[10^{-8}, \epsilon]`; ``n_iter=5``
-      iterations each test the mix for a flip, then take one step of a freshly
-      created Adam (``lr * g / (|g| + 1e-8)``) on :math:`-\ell +
-      \lambda\|\alpha\|_2` (``learning_rate=0.1``, divided by 10 from iteration
-      ``n_iter * 2/3`` on; ``l2_penalty=0.01``) and clamp again. No
-      :math:`\sqrt D` scaling. The iterate after the last step is not tested.
-    - **epsilon growth**: ``eps = 0; while eps < epsilon_max: eps += epsilon``,
-      the candidates accumulated over the values, stopping as soon as there are
-      *more* than ``budget``. ``epsilon="auto"`` is 0.2 for the closed form (the
-      README's ``--alpha_cap 0.2``) and 1/32 for the learned alpha (the argparse
-      default). The paper's Algorithm 1 uses one fixed :math:`\epsilon`: set
-      ``epsilon_max=epsilon``.
-    - **anchors** of classes without a labelled sample: the mean of all
-      labelled embeddings (``missing_anchor="global_mean"``; the reference adds
-      it once per missing class, skactive once: the candidates are the same).
-    - **clustering**: ``KMeans(n_clusters=budget)`` with ``n_init=10`` (the
-      reference's scikit-learn 0.23 default) on the L2-normalised candidates,
-      the member nearest its own centre; all candidates when there are no more
-      than ``budget``.
-
-    Cost. With a linear head (``LogisticRegression``, a skorch net whose head
-    is one ``Linear``...) the closed form never builds a mix: the logits of a
-    mix are the pool logits plus a shift linear in the step length, so the flip
-    test of each (sample, anchor) is a threshold, computed once for all
-    epsilons; the dimensions that the reference leaves still are found from
-    the values that an anchor shares with the labelled set, with 0, or with a
-    strided sample of the pool, and corrected for per anchor (on a factor
-    ``(z*_d - z_d)/(z*_d - z_d + 1e-8)`` that differs from 1 by less than 1 %
-    elsewhere). Other heads evaluate the mixes chunk by chunk. The learned
-    alpha costs ``O(n_steps * n_iter * n * anchors * D * K)``: small pools.
-    k-means dominates large candidate sets: see ``kmeans``.
-
-    Deliberate deviations from the reference (none changes the candidates):
-    (1) randomness only through ``random_state`` (the reference uses the
-    global torch/numpy RNGs); (2) an empty candidate set does not crash (the
-    reference's ``u_selected_idxs`` is then undefined); (3) missing picks
-    (empty k-means clusters, duplicate embeddings) are filled first from the
-    remaining candidates, by score (then at random), and only then at random
-    from the other pool samples, *without replacement* (the reference's
-    ``np.random.choice`` can return duplicates); (4) a sample whose gradient is
-    exactly zero does not move (the reference divides by ``||g|| = 0``); the
-    move is computed as ``z + alpha * (z* - z)``, free of the cancellation of
-    ``(1 - alpha) z + alpha z*`` when ``alpha`` is large; (5) the minimum-norm
-    flipping alpha that the reference keeps is only logged there, and is not
-    kept here.
-
     Indices: the k-means picks (or all candidates when there are no more than
     ``budget``) ordered by score, then fill-ins. Scores (``return_scores=True``):
     the number of anchors whose mix flips the prediction, at any evaluated
@@ -316,6 +254,77 @@ class AlfaMix(BaseQueryStrategy):
         :math:`\sqrt D` scaling).
     n_candidates_ : int
         ``candidate_mask_.sum()``.
+
+    Notes
+    -----
+    The default follows the authors' code (github AminParvaneh/alpha_mix_active_learning,
+    commit b79d954, ``query_strategies/alpha_mix_sampling.py``), checked
+    against an independent re-derivation in ``tests/reference/``:
+
+    - **closed form** (``alpha_opt="closed_form"``, eq. 5 as in
+      ``calculate_optimum_alpha``): per dimension :math:`\alpha_d =
+      \epsilon'\|z^*-z^u\|\,g_d / (\|g\|(z^*_d - z^u_d + 10^{-8}))` with
+      :math:`g=\nabla_{z^u}\ell(f_c(z^u),\hat y)` and :math:`\epsilon' =
+      \epsilon/\sqrt D`, not clamped. The mix therefore moves by
+      :math:`\epsilon'\|z^*-z^u\|\,g/\|g\|` on the dimensions where
+      :math:`z^*_d \ne z^u_d` and *not at all* where they are equal (e.g. a
+      ReLU unit that is 0 for the sample and for the whole class).
+      ``direction="gradient"`` moves along the whole gradient instead (eq. 5
+      read as a step of that length along :math:`g`).
+    - **learned alpha** (``alpha_opt="learned"``, ``generate_alpha`` and
+      ``learn_alpha``): :math:`\alpha` starts at :math:`N(\epsilon/2,
+      \epsilon/2)` clamped to :math:`[10^{-8}, \epsilon]`; ``n_iter=5``
+      iterations each test the mix for a flip, then take one step of a freshly
+      created Adam (``lr * g / (|g| + 1e-8)``) on :math:`-\ell +
+      \lambda\|\alpha\|_2` (``learning_rate=0.1``, divided by 10 from iteration
+      ``n_iter * 2/3`` on; ``l2_penalty=0.01``) and clamp again. No
+      :math:`\sqrt D` scaling. The iterate after the last step is not tested.
+    - **epsilon growth**: ``eps = 0; while eps < epsilon_max: eps += epsilon``,
+      the candidates accumulated over the values, stopping as soon as there are
+      *more* than ``budget``. ``epsilon="auto"`` is 0.2 for the closed form (the
+      README's ``--alpha_cap 0.2``) and 1/32 for the learned alpha (the argparse
+      default). The paper's Algorithm 1 uses one fixed :math:`\epsilon`: set
+      ``epsilon_max=epsilon``.
+    - **anchors** of classes without a labelled sample: the mean of all
+      labelled embeddings (``missing_anchor="global_mean"``; the reference adds
+      it once per missing class, skactive once: the candidates are the same).
+    - **clustering**: ``KMeans(n_clusters=budget)`` with ``n_init=10`` (the
+      reference's scikit-learn 0.23 default) on the L2-normalised candidates,
+      the member nearest its own centre; all candidates when there are no more
+      than ``budget``.
+
+    **Cost.** With a linear head (``LogisticRegression``, a skorch net whose head
+    is one ``Linear``...) the closed form never builds a mix: the logits of a
+    mix are the pool logits plus a shift linear in the step length, so the flip
+    test of each (sample, anchor) is a threshold, computed once for all
+    epsilons; the dimensions that the reference leaves still are found from
+    the values that an anchor shares with the labelled set, with 0, or with a
+    strided sample of the pool, and corrected for per anchor (on a factor
+    ``(z*_d - z_d)/(z*_d - z_d + 1e-8)`` that differs from 1 by less than 1 %
+    elsewhere). Other heads evaluate the mixes chunk by chunk. The learned
+    alpha costs ``O(n_steps * n_iter * n * anchors * D * K)``: small pools.
+    k-means dominates large candidate sets: see ``kmeans``. On 60 000 x 256
+    ReLU-like features, 10 classes, budget 100, a query costs about 5 Margin
+    queries (``benchmarks/bench_alfamix.py``).
+
+    Deliberate deviations from the reference (the first six never change the
+    candidates):
+    (1) randomness only through ``random_state`` (the reference uses the
+    global torch/numpy RNGs); (2) an empty candidate set does not crash (the
+    reference's ``u_selected_idxs`` is then undefined); (3) missing picks
+    (empty k-means clusters, duplicate embeddings) are filled first from the
+    remaining candidates, by score (then at random), and only then at random
+    from the other pool samples, *without replacement* (the reference's
+    ``np.random.choice`` can return duplicates); (4) a sample whose gradient is
+    exactly zero does not move (the reference divides by ``||g|| = 0``); the
+    move is computed as ``z + alpha * (z* - z)``, free of the cancellation of
+    ``(1 - alpha) z + alpha z*`` when ``alpha`` is large; (5) the minimum-norm
+    flipping alpha that the reference keeps is only logged there, and is not
+    kept here; (6) the closed form's factor ``(z*_d - z_d)/(z*_d - z_d + 1e-8)``
+    is clipped to ``[0, 1]`` (outside only for ``z*_d - z_d`` in ``(-2e-8, 0)``,
+    where the reference's ``alpha`` is about ``1e8`` times the step); (7) large
+    candidate sets are clustered by a faster k-means (``kmeans="auto"``; the
+    reference's for ``kmeans="reference"``).
 
     References
     ----------
