@@ -74,6 +74,24 @@ for name, m in (("candidates", candidates), ("other pool samples", ~candidates))
           f"median margin {np.median(margin[m]):.2f}")
 
 # %%
+# Units that do not move
+# ----------------------
+# The hidden layer is a ReLU: many units are 0 for a sample *and* for all
+# labelled samples of a class, so the anchor equals the sample there. The
+# authors' closed form divides by ``z*_d - z_d + 1e-8``, which leaves such a
+# unit still; moving along the whole gradient instead (``direction="gradient"``)
+# changes the candidate set a little.
+Z_pool = get_embedding(learner, X[pool])
+still = (Z_pool[:, None, :] == strategy.anchors_[None, :, :]).mean()
+other = AlfaMix(direction="gradient", random_state=0)
+other.query(X[pool], learner, budget=40)
+both = np.count_nonzero(candidates & other.candidate_mask_)
+either = np.count_nonzero(candidates | other.candidate_mask_)
+print(f"{still:.0%} of the (sample, anchor, unit) triples stay still; candidates: "
+      f"official {strategy.n_candidates_}, whole gradient {other.n_candidates_}, "
+      f"Jaccard {both / either:.2f}")
+
+# %%
 # The latent space in 2-D
 # -----------------------
 # PCA of the hidden-layer embedding of the labelled and pool samples. Left:
