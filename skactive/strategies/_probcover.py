@@ -164,6 +164,23 @@ class _Balls:
         return mask
 
 
+    def count_in_balls(self, cols):
+        """For every point ``z``: how many of the points ``cols`` lie in its
+        ball (itself included), in row chunks (row sums, as the gains)."""
+        cols = np.asarray(cols)
+        out = np.zeros(self.n, dtype=np.int64)
+        Zc = -2.0 * self.Z[cols]
+        sqc = self.sq[cols]
+        for a, b in _row_chunks(self.n, cols.size, np.dtype(self.dtype).itemsize):
+            G = self.Z[a:b] @ Zc.T
+            G += sqc
+            mask = G < (self.delta2 - self.sq[a:b])[:, None]
+            inside = np.flatnonzero((cols >= a) & (cols < b))
+            mask[cols[inside] - a, inside] = True
+            out[a:b] = np.count_nonzero(mask, axis=1)
+        return out
+
+
 def ball_graph(Z, delta, Z_query=None, *, max_edges=None):
     """Sparse delta-ball graph: ``j`` in row ``i`` iff ``||q_i - z_j|| < delta``.
 
@@ -281,9 +298,7 @@ def _greedy_without_graph(balls, gains, budget, covered, random_state):
             continue
         pick_gain[t], selected[t], taken[i] = new.size, i, True
         covered[new] = True
-        for a, b in balls.chunks(new.size):
-            rows = new[a:b]
-            gains -= np.count_nonzero(balls.mask(balls.Z[rows], balls.sq[rows], rows), axis=0)
+        gains -= balls.count_in_balls(new)
         gains[i] = -(n + 1)
         t += 1
     return selected, pick_gain, covered, gains
