@@ -26,6 +26,7 @@ import numpy as np
 from skactive.experiments._leaderboard import REGIMES, collect_runs, run_leaderboard
 from skactive.experiments._leaderboard_stats import (
     format_summary,
+    pick_diagnostics,
     read_results_csv,
     save_summary_json,
     summarize_regime,
@@ -38,6 +39,9 @@ PAGE = ROOT / "doc" / "which_strategy.rst"
 FIG_DIR = ROOT / "doc" / "_static" / "leaderboard"
 ABLATION_CSV = ROOT / "benchmarks" / "results" / "ablation.csv"
 ABLATION_TXT = ROOT / "benchmarks" / "results" / "ablation.rst"
+DIAG_CSV = ROOT / "benchmarks" / "results" / "diagnostics.csv"
+_DIAG_KEYS = ("outlyingness", "class_tv", "missed_classes", "duplicates",
+              "bacc_diff")
 
 TITLES = {
     "cold": "Cold start: LogisticRegression, K initial labels, K per round, 20 rounds",
@@ -205,6 +209,68 @@ def _short_answer(summaries):
     return text
 
 
+def write_diagnostics(runs, path=DIAG_CSV):
+    """Pick diagnostics per (regime, dataset, strategy), plus the balanced
+    accuracy AUBC difference to random (points), from the saved runs."""
+    rows = pick_diagnostics(runs)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    bacc = {}
+    for r in runs:
+        m = r.meta
+        bacc.setdefault((m["regime"], m["dataset"], m["strategy"]), {})[m["seed"]] = (
+            100 * r.aubc("balanced_accuracy"))
+    with open(path, "w") as fh:
+        fh.write("regime,dataset,strategy," + ",".join(_DIAG_KEYS) + "\n")
+        for row in rows:
+            key = (row["regime"], row["dataset"], row["strategy"])
+            base, mine = bacc.get(key[:2] + ("random",), {}), bacc.get(key, {})
+            seeds = sorted(set(base) & set(mine))
+            row["bacc_diff"] = (np.mean([mine[k] - base[k] for k in seeds])
+                                if seeds else np.nan)
+            fh.write(",".join(key) + "," + ",".join(f"{row[k]:.4f}" for k in _DIAG_KEYS)
+                     + "\n")
+
+
+def _diagnostics_section(summaries):
+    """Mean pick diagnostics per regime and strategy (from diagnostics.csv)."""
+    if not DIAG_CSV.is_file():
+        return ""
+    data = {}
+    with open(DIAG_CSV) as fh:
+        header = fh.readline().strip().split(",")
+        for line in fh:
+            v = dict(zip(header, line.strip().split(",")))
+            data.setdefault((v["regime"], v["strategy"]), []).append(
+                [float(v[k]) for k in _DIAG_KEYS])
+    parts = ["Why strategies lose: what they query", "------------------------------------",
+             "", "Means over the datasets of each regime, from the saved runs "
+             "(``benchmarks/results/diagnostics.csv`` has every dataset): "
+             "*outlying* = mean distance of the queried samples to the pool mean in "
+             "standardised features, relative to the pool's mean distance (1 = like "
+             "random; > 1 = outliers); *class TV* = total-variation distance between the "
+             "class distribution of the queried labels and the pool's (random: near 0); "
+             "*missed* = classes never labelled at the end; *dup* = share of queries that "
+             "repeat a sample already labelled (same feature values); *bal. acc.* = AUBC "
+             "difference to random on the balanced accuracy (points) -- on imbalanced data "
+             "a strategy can lose accuracy but gain balanced accuracy.", ""]
+    for regime, s in summaries.items():
+        order = [r["strategy"] for r in s["rows"]]
+        rows = []
+        for name in order:
+            vals = data.get((regime, name))
+            if not vals:
+                continue
+            v = np.nanmean(np.array(vals), axis=0)
+            acc = next(r["mean"] for r in s["rows"] if r["strategy"] == name)
+            rows.append((f"``{name}``", f"{acc:+.2f}", f"{v[0]:.2f}", f"{v[1]:.3f}",
+                         f"{v[2]:.2f}", f"{100 * v[3]:.1f} %",
+                         "" if np.isnan(v[4]) else f"{v[4]:+.2f}"))
+        parts += [f"``{regime}``:", "", _rst_table(
+            ("strategy", "acc. diff", "outlying", "class TV", "missed", "dup",
+             "bal. acc. diff"), rows), ""]
+    return "\n".join(parts)
+
+
 def write_page(summaries, csv_path):
     intro = (Path(__file__).with_name("leaderboard_page_intro.rst")).read_text()
     intro = intro.replace(".. include:: ../benchmarks/results/recommendation.rst",
@@ -226,6 +292,7 @@ def write_page(summaries, csv_path):
     parts += ["Where active learning does not help", "-----------------------------------",
               "", "Datasets on which no strategy gains one AUBC point over random:", "",
               _no_help(summaries), ""]
+    parts += [_diagnostics_section(summaries), ""]
     if ABLATION_TXT.is_file():
         parts += [ABLATION_TXT.read_text().rstrip(), ""]
     PAGE.write_text("\n".join(parts) + "\n")
@@ -268,8 +335,10 @@ def main(argv=None):
                         strategies=_csv_list(args.strategies), seeds=_seeds(args.seeds),
                         n_jobs=args.n_jobs, force=_csv_list(args.force) or (),
                         log=sys.stdout)
-        write_results_csv(collect_runs(args.out), CSV)
-        print(f"wrote {CSV.relative_to(ROOT)}")
+        runs = collect_runs(args.out)
+        write_results_csv(runs, CSV)
+        write_diagnostics(runs)
+        print(f"wrote {CSV.relative_to(ROOT)} and {DIAG_CSV.relative_to(ROOT)}")
         if args.no_report:
             return 0
     report(CSV)
