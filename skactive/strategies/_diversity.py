@@ -296,7 +296,9 @@ class KCenterGreedy(BaseQueryStrategy):
     the distance at which they were picked (non-increasing in the selection
     order), for the others their final distance to the nearest centre. When
     the pool has fewer distinct points than the budget, the points left after
-    the distinct ones are taken in index order.
+    the distinct ones are taken in index order. Without labels (an unfitted
+    learner choosing the initial set) the greedy starts from the first pool
+    sample.
 
     Parameters
     ----------

@@ -165,7 +165,8 @@ class TypiClust(BaseQueryStrategy):
 
     Attributes
     ----------
-    The strategy keeps no fitted state (it is recomputed at every query).
+    n_clusters_ : int
+        Number of k-means clusters of the last query.
 
     References
     ----------
@@ -251,6 +252,7 @@ class TypiClust(BaseQueryStrategy):
         Z = np.vstack([Z_lab, Z_pool]) if n_lab else Z_pool
         n_clusters = min(n_lab + budget, self.max_clusters, Z.shape[0])
         labels = self._cluster(Z, n_clusters, random_state)
+        self.n_clusters_ = int(n_clusters)
         order = cluster_visit_order(labels, n_lab, n_clusters, self.min_cluster_size)
         return typiclust_select(
             Z[n_lab:], labels[n_lab:], order, budget, self.n_neighbors, self.squared
