@@ -19,7 +19,8 @@ Protocol (one definition, used by the command, the page and the demo)
     ``2K`` per round, 15 rounds;
   - ``svc-cv``: ``GridSearchCV(StandardScaler + SVC(), C in {0.1, 1, 10,
     100}, 3-fold)`` refitted on the labelled set at every round (the alamp
-    paper chooses C by cross-validation on the labelled set), budgets of the
+    paper chooses C by cross-validation on the labelled set; 2-fold while no
+    class has 3 labels, see :class:`SmallSampleGridSearchCV`), budgets of the
     ``alamp`` regime.
 
 * The initial set of seed ``k`` is drawn uniformly from the pool with
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .._learner import ActiveLearner
 from ..base import get_query_tags
@@ -190,6 +192,41 @@ def regime_settings(regime, n_classes):
     raise ValueError(f"Unknown regime {regime!r}; available: {', '.join(REGIMES)}.")
 
 
+class SmallSampleGridSearchCV(GridSearchCV):
+    """``GridSearchCV`` whose integer ``cv`` shrinks to what the labelled set
+    allows: ``StratifiedKFold(min(cv, largest class count))``.
+
+    With ``2K`` labels of ``K`` classes the largest class has at least two
+    members, so a 2-fold search is always possible, where a plain 3-fold
+    ``GridSearchCV`` raises as soon as every class has fewer than 3 labels
+    (4 labels of a binary problem).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.svm import SVC
+    >>> from skactive.experiments._leaderboard import SmallSampleGridSearchCV
+    >>> X, y = np.array([[0.0], [0.1], [1.0], [1.1]]), np.array([0, 0, 1, 1])
+    >>> search = SmallSampleGridSearchCV(SVC(), {"C": [0.1, 10.0]}, cv=3).fit(X, y)
+    >>> search.n_splits_, search.cv
+    (2, 3)
+    """
+
+    def fit(self, X, y=None, **params):
+        cv = self.cv
+        if isinstance(cv, int) and y is not None:
+            counts = np.unique(np.asarray(y), return_counts=True)[1]
+            folds = int(min(cv, counts.max()))
+            if folds < 2:
+                raise ValueError("Cross-validation needs two labels of one class.")
+            self.cv = StratifiedKFold(folds)
+            try:
+                return super().fit(X, y, **params)
+            finally:
+                self.cv = cv
+        return super().fit(X, y, **params)
+
+
 def regime_estimator(regime):
     """A new unfitted classifier of a regime (see :data:`REGIMES`).
 
@@ -200,7 +237,6 @@ def regime_estimator(regime):
     LogisticRegression(max_iter=1000)
     """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
@@ -208,7 +244,7 @@ def regime_estimator(regime):
     if regime in ("cold", "alamp"):
         return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     if regime == "svc-cv":
-        return GridSearchCV(
+        return SmallSampleGridSearchCV(
             make_pipeline(StandardScaler(), SVC()),
             {"svc__C": [0.1, 1.0, 10.0, 100.0]},
             cv=3,
@@ -304,7 +340,7 @@ def _cost(regime, data, settings):
 
 def run_leaderboard(out_dir, *, regimes=None, datasets=None, strategies=None,
                     seeds=range(5), n_jobs=None, force=(), data_home=None,
-                    verbose=0, log=None):
+                    cheap_first=False, verbose=0, log=None):
     """Run (or resume) the leaderboard grid; return the finished runs.
 
     Every (regime, dataset, strategy, seed) run is saved at once to
@@ -325,6 +361,9 @@ def run_leaderboard(out_dir, *, regimes=None, datasets=None, strategies=None,
         joblib workers.
     force : iterable of str
         Strategy names whose runs are recomputed.
+    cheap_first : bool, default=False
+        Run the cheapest runs first (many datasets finished early) instead of
+        the most expensive first (better load balance).
     log : file-like, default=None
         Where to print progress lines.
 
@@ -366,7 +405,7 @@ def run_leaderboard(out_dir, *, regimes=None, datasets=None, strategies=None,
                             done.append(old)
                             continue
                     todo.append((regime, name, s, seed, settings, path))
-    todo.sort(key=lambda t: -_cost(t[0], data[t[1]], t[4]))
+    todo.sort(key=lambda t: (1 if cheap_first else -1) * _cost(t[0], data[t[1]], t[4]))
     if log is not None:
         print(f"{len(done)} runs found, {len(todo)} to run", file=log, flush=True)
     new = []
