@@ -136,7 +136,7 @@ def test_first_pick_is_bald_with_mc_dropout():
 
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X).astype(np.float32)
-    net = ActiveNeuralNetClassifier(MLP, module__dropout=0.3, max_epochs=5, random_state=0)
+    net = ActiveNeuralNetClassifier(MLP, module__dropout=0.3, max_epochs=2, random_state=0)
     learner = ActiveLearner(net).fit(X[::5], y[::5])
     _, s_bald = BALD(n_samples=8, random_state=3).query(X, learner, 1, return_scores=True)
     idx, _ = BatchBALD(n_samples=8, random_state=3).query(X, learner, 3, return_scores=True)

@@ -268,7 +268,8 @@ def test_run_experiments_and_cli_accept_stopping(letter, tmp_path, capsys):
     assert stacked.shape == (2, 5)
     np.testing.assert_array_equal(stacked[0, 2:], early.runs[0].accuracy[-1])
 
-    code = main(["run", "--dataset", "optdigits", "--max-pool", "400", "--strategies", "margin", "--estimator", "logreg",
+    code = main(["run", "--dataset", "optdigits", "--max-pool", "400", "--strategies", "margin",
+                 "--estimator", "logreg",
                  "--seeds", "1", "--rounds", "3", "--budget", "10", "--n-initial", "20",
                  "--stopping", "stabilizing-predictions,classification-change",
                  "--no-plot", "--quiet", "--n-jobs", "1"])

@@ -172,7 +172,8 @@ class _Committee:
             pred = np.asarray(member.predict(Xm))
             cls = np.asarray(member.classes_)
             pos = np.searchsorted(cls, pred)
-            if np.any(pos >= cls.shape[0]) or np.any(cls[np.minimum(pos, cls.shape[0] - 1)] != pred):
+            inside = pos < cls.shape[0]
+            if not inside.all() or np.any(cls[pos] != pred):
                 raise ValueError(f"Committee member {m} predicts labels outside its classes_.")
             out[m] = self.columns[m][pos]
         return out
