@@ -332,3 +332,34 @@ def test_torch_head_matches_linear_head(learner):
 
 def test_contract():
     check_query_strategy(AlfaMix(alpha_opt="learned"))
+
+
+def test_fast_kmeans_is_close_to_the_reference():
+    from skactive.strategies._alfamix_kernels import _kmeans_pp, _kmeans_representatives
+
+    rng = np.random.RandomState(0)
+    F = rng.normal(size=(3000, 16)) + 3 * rng.normal(size=(30, 16))[rng.randint(30, size=3000)]
+    F /= np.linalg.norm(F, axis=1, keepdims=True)
+    seeds = _kmeans_pp(F, 25, np.random.RandomState(0))
+    assert len(np.unique(seeds, axis=0)) == 25
+
+    def inertia(rows):  # picks as centres: sum of squared distances to the nearest
+        d2 = ((F[:, None, :] - F[rows][None]) ** 2).sum(axis=2)
+        return d2.min(axis=1).sum()
+
+    ref = _kmeans_representatives(F, 25, False, np.random.RandomState(0))
+    fast = _kmeans_representatives(F, 25, True, np.random.RandomState(0))
+    assert len(set(fast)) == len(fast) == 25 == len(ref)
+    assert inertia(fast) <= 1.05 * inertia(ref)
+
+
+def test_kmeans_auto_is_the_reference_for_small_candidate_sets(learner):
+    rng = np.random.RandomState(0)
+    pool = rng.normal(scale=0.5, size=(200, 2))
+    s = AlfaMix(random_state=0)
+    a = s.query(pool, learner, budget=5)
+    assert 5 < s.n_candidates_ <= 10_000  # clustered, and 5 * n_candidates <= 50 000
+    b = AlfaMix(kmeans="reference", random_state=0).query(pool, learner, budget=5)
+    c = AlfaMix(kmeans="fast", random_state=0).query(pool, learner, budget=5)
+    np.testing.assert_array_equal(a, b)
+    assert len(set(c)) == 5
