@@ -240,3 +240,10 @@ def test_parameters_validated_and_registered():
         QueryByCommittee(n_members=1).query(np.zeros((3, 4)), None, 1)
     assert isinstance(get_strategy("qbc"), QueryByCommittee)
     assert isinstance(get_strategy("query-by-committee", random_state=0), QueryByCommittee)
+
+
+def test_variance_passes_the_regression_contract():
+    from skactive.utils.estimator_checks import check_query_strategy
+
+    # default regression learner of the contract checks: a forest committee
+    check_query_strategy(QueryByCommittee(method="variance", random_state=0))
