@@ -126,8 +126,8 @@ def test_run_in_parts_resumes_and_diagnoses(tmp_path):
 
 def test_cli_demo_and_benchmark(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["demo", "--datasets", "iris,wine", "--strategies", "margin", "--seeds",
-                 "2", "--out", str(out), "--no-plot"]) == 0
+    assert main(["demo", "--datasets", "iris,wine", "--strategies", "margin", "--n-jobs",
+                 "1", "--seeds", "2", "--out", str(out), "--no-plot"]) == 0
     text = capsys.readouterr().out
     assert "margin against random" in text and "95% CI" in text
     assert "iris" in text and "mean gain over 2 datasets" in text
