@@ -425,14 +425,15 @@ class AlfaMix(BaseQueryStrategy):
             U = shared.any(axis=0)
             dW = np.linalg.norm((head.W[None, :, U] - head.W[:, None, U]), axis=2)
             low, dist = np.empty(n), np.empty((n, A))
-            chunk = pool_chunk_size(n, row_bytes=8 * (2 * D + 8 * (A + 10)))
+            K = head.W.shape[0]
+            chunk = pool_chunk_size(n, row_bytes=8 * (2 * D + 8 * (A + K)))
             for sl in iter_pool_chunks(n, chunk):
                 low[sl], dist[sl] = _linear_entry_bound(Z[sl].astype(dtype, copy=False), head,
                                                         anchors, dW, scale)
             entry = np.full((n, A), np.inf)
             first = np.full(n, np.inf)
             done = np.zeros(n, dtype=bool)
-            chunk = pool_chunk_size(n, row_bytes=8 * (6 * D + 6 * A * 2 + 8 * (A + 1)))
+            chunk = pool_chunk_size(n, row_bytes=8 * (6 * D + 4 * A * K + 8 * (A + K)))
             for eps in schedule:
                 todo = np.flatnonzero(~done & (low < eps))
                 done[todo] = True
