@@ -13,7 +13,7 @@ Running (or resuming, or extending) the grid, then the report::
 
 Runs are saved one file each under ``results/leaderboard`` (resumable; the
 folder is git-ignored); ``run`` then rewrites the results file
-``benchmarks/results/leaderboard.csv`` from every saved run and the page.
+``benchmarks/leaderboard_data/leaderboard.csv`` from every saved run and the page.
 The protocol is in :mod:`skactive.experiments._leaderboard` and on the page.
 """
 
@@ -34,12 +34,12 @@ from skactive.experiments._leaderboard_stats import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-CSV = ROOT / "benchmarks" / "results" / "leaderboard.csv"
+CSV = ROOT / "benchmarks" / "leaderboard_data" / "leaderboard.csv"
 PAGE = ROOT / "doc" / "which_strategy.rst"
 FIG_DIR = ROOT / "doc" / "_static" / "leaderboard"
-ABLATION_CSV = ROOT / "benchmarks" / "results" / "ablation.csv"
-ABLATION_TXT = ROOT / "benchmarks" / "results" / "ablation.rst"
-DIAG_CSV = ROOT / "benchmarks" / "results" / "diagnostics.csv"
+ABLATION_CSV = ROOT / "benchmarks" / "leaderboard_data" / "ablation.csv"
+ABLATION_TXT = ROOT / "benchmarks" / "leaderboard_data" / "ablation.rst"
+DIAG_CSV = ROOT / "benchmarks" / "leaderboard_data" / "diagnostics.csv"
 _DIAG_KEYS = ("outlyingness", "class_tv", "missed_classes", "duplicates",
               "bacc_diff")
 
@@ -203,7 +203,7 @@ def _short_answer(summaries):
         lines.append(line + ".")
     text = ("Mean AUBC difference to random sampling in points, with the 95 % interval "
             "over datasets (see the protocol below):\n\n" + "\n".join(lines))
-    advice = ROOT / "benchmarks" / "results" / "advice.rst"
+    advice = ROOT / "benchmarks" / "leaderboard_data" / "advice.rst"
     if advice.is_file():
         text += "\n\n" + advice.read_text().rstrip()
     return text
@@ -244,7 +244,7 @@ def _diagnostics_section(summaries):
                 [float(v[k]) for k in _DIAG_KEYS])
     parts = ["Why strategies lose: what they query", "------------------------------------",
              "", "Means over the datasets of each regime, from the saved runs "
-             "(``benchmarks/results/diagnostics.csv`` has every dataset): "
+             "(``benchmarks/leaderboard_data/diagnostics.csv`` has every dataset): "
              "*outlying* = mean distance of the queried samples to the pool mean in "
              "standardised features, relative to the pool's mean distance (1 = like "
              "random; > 1 = outliers); *class TV* = total-variation distance between the "
@@ -273,11 +273,11 @@ def _diagnostics_section(summaries):
 
 def write_page(summaries, csv_path):
     intro = (Path(__file__).with_name("leaderboard_page_intro.rst")).read_text()
-    intro = intro.replace(".. include:: ../benchmarks/results/recommendation.rst",
+    intro = intro.replace(".. include:: ../benchmarks/leaderboard_data/recommendation.rst",
                           _short_answer(summaries))
     parts = [intro.rstrip(), ""]
     parts += ["Results", "=======", "",
-              "Results file: ``benchmarks/results/leaderboard.csv`` (one line per run, "
+              "Results file: ``benchmarks/leaderboard_data/leaderboard.csv`` (one line per run, "
               "with the accuracy curve). Columns: *mean diff* = mean over datasets of the "
               "per-dataset mean paired AUBC difference to random, in points; *95 % CI* = "
               "t-interval over datasets of those per-dataset differences (each dataset "

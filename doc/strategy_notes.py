@@ -63,6 +63,13 @@ STRATEGY_NOTES = {
         "when": "Good embeddings and large batches: covers the pool, avoiding redundant "
         "picks (CoreSet).",
     },
+    "ALBL": {
+        "cost": "the sum of its arms' queries, plus O(b (A + n)) for the draws and "
+        "one ``predict`` on the queried samples",
+        "when": "You cannot tell in advance which strategy suits the data: an EXP4.P "
+        "bandit mixes its arms (and random sampling) and moves weight to the arms whose "
+        "picks raise the importance-weighted accuracy; see :doc:`/which_strategy`.",
+    },
     "TypiClust": {
         "cost": "k-means with ``m + b`` clusters, plus 20-NN within the visited clusters",
         "when": "Cold start and tiny budgets (a few labels per class): one typical, dense "
