@@ -294,13 +294,17 @@ class QueryByCommittee(BaseQueryStrategy):
     References
     ----------
     H. S. Seung, M. Opper, H. Sompolinsky. "Query by committee", COLT 1992.
-    I. Dagan, S. P. Engelson. "Committee-based sampling for training
+
+    Ido Dagan, Sean P. Engelson. "Committee-based sampling for training
     probabilistic classifiers", ICML 1995 (vote entropy).
-    A. McCallum, K. Nigam. "Employing EM and pool-based active learning for
-    text classification", ICML 1998, eq. 2 (KL divergence to the mean).
+
+    Andrew McCallum, Kamal Nigam. "Employing EM and pool-based active learning
+    for text classification", ICML 1998, eq. 2 (KL divergence to the mean).
+
     R. Burbidge, J. J. Rowland, R. D. King. "Active learning for regression
     based on query by committee", IDEAL 2007 (variance).
-    N. Abe, H. Mamitsuka. "Query learning strategies using boosting and
+
+    Naoki Abe, Hiroshi Mamitsuka. "Query learning strategies using boosting and
     bagging", ICML 1998 (bootstrap committees).
 
     Examples
