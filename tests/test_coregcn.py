@@ -44,10 +44,10 @@ def test_adjacency_by_hand():
     row = S_off / deg[:, None] + np.eye(3)
     expected_row = np.array([[1, 1, 0], [0.5, 1, 0.5], [0, 1, 1]])
     np.testing.assert_allclose(row, expected_row)
-    np.testing.assert_allclose(adjacency_matrix(Z), expected_row, atol=1e-6)
-    # the authors' code divides columns instead: (S - I) D^-1 + I
+    np.testing.assert_allclose(adjacency_matrix(Z, norm="row"), expected_row, atol=1e-6)
+    # the authors' code (the default) divides columns instead: (S - I) D^-1 + I
     col = S_off / deg[None, :] + np.eye(3)
-    np.testing.assert_allclose(adjacency_matrix(Z, norm="column"), col, atol=1e-6)
+    np.testing.assert_allclose(adjacency_matrix(Z), col, atol=1e-6)
     np.testing.assert_allclose(col.sum(axis=0), 2.0)
 
 
@@ -56,9 +56,11 @@ def test_shifted_cosine_for_signed_embeddings():
     S = (1 + np.array([[1, -1, 0], [-1, 1, 0], [0, 0, 1]])) / 2
     S_off = S - np.eye(3)
     expected = S_off / S_off.sum(axis=1)[:, None] + np.eye(3)
-    np.testing.assert_allclose(adjacency_matrix(Z), expected, atol=1e-6)
+    np.testing.assert_allclose(adjacency_matrix(Z, norm="row"), expected, atol=1e-6)
+    np.testing.assert_allclose(adjacency_matrix(Z), S_off / S_off.sum(axis=0)[None, :] + np.eye(3),
+                               atol=1e-6)
     # plain cosine here leaves node 0 and 1 with degree -1 -> replaced by 1
-    A = adjacency_matrix(Z, similarity="cosine")
+    A = adjacency_matrix(Z, similarity="cosine", norm="row")
     np.testing.assert_allclose(A[0], [1, -1, 0], atol=1e-6)
     with pytest.raises(ValueError, match="similarity"):
         adjacency_matrix(Z, similarity="rbf")

@@ -59,22 +59,22 @@ def _affinity_factor(Z, similarity):
 class AdjacencyOperator:
     r"""The normalised adjacency of CoreGCN as a linear operator.
 
+    :math:`A = (S - \mathrm{diag}(S)) D^{-1} + I` (``norm="column"``, the
+    default: what the authors' ``aff_to_adj`` computes,
+    ``adj @ diag(1 / adj.sum(0))``, despite its "rowise sum" comment), or
     :math:`A = D^{-1}(S - \mathrm{diag}(S)) + I` (``norm="row"``, the
     paper's :math:`\hat A = D^{-1}(S - I) + I`, Caramalau et al. section 3.2;
-    ``diag(S) = I`` for unit-norm embeddings), or
-    :math:`A = (S - \mathrm{diag}(S)) D^{-1} + I` (``norm="column"``: what the
-    authors' ``aff_to_adj`` computes, ``adj @ diag(1 / adj.sum(0))``, despite
-    its "rowise sum" comment), with :math:`D` the diagonal of the row sums of
+    ``diag(S) = I`` for unit-norm embeddings), with :math:`D` the diagonal of the row sums of
     :math:`S - \mathrm{diag}(S)` and :math:`S = V V^\top`. Degrees
     :math:`\le 0` (isolated nodes) are replaced by 1.
 
     Parameters
     ----------
     V : torch.Tensor of shape (N, r)
-    norm : {"row", "column"}, default="row"
+    norm : {"column", "row"}, default="column"
     """
 
-    def __init__(self, V, norm="row"):
+    def __init__(self, V, norm="column"):
         if norm not in ("row", "column"):
             raise ValueError(f"norm must be 'row' or 'column', got {norm!r}.")
         self.V = V
@@ -92,7 +92,7 @@ class AdjacencyOperator:
         return SY + X
 
 
-def adjacency_matrix(Z, *, similarity="auto", norm="row"):
+def adjacency_matrix(Z, *, similarity="auto", norm="column"):
     """The dense normalised adjacency of CoreGCN (small graphs: tests, inspection).
 
     Parameters
@@ -104,7 +104,7 @@ def adjacency_matrix(Z, *, similarity="auto", norm="row"):
         uses ``(1 + cos) / 2``, which stays non-negative; ``"auto"`` uses the
         cosine when every embedding coordinate is ``>= 0`` (ReLU features: all
         similarities are then ``>= 0``) and the shifted cosine otherwise.
-    norm : {"row", "column"}, default="row"
+    norm : {"column", "row"}, default="column"
 
     Returns
     -------
@@ -115,7 +115,7 @@ def adjacency_matrix(Z, *, similarity="auto", norm="row"):
     >>> import numpy as np
     >>> from skactive.neural._gcn import adjacency_matrix
     >>> A = adjacency_matrix(np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]))
-    >>> np.round(A.sum(axis=1), 6)  # D^-1 (S - I) has rows summing to 1, plus I
+    >>> np.round(A.sum(axis=0), 6)  # (S - I) D^-1 has columns summing to 1, plus I
     array([2., 2., 2.], dtype=float32)
     """
     V = _affinity_factor(Z, similarity)
@@ -174,7 +174,7 @@ def coregcn_features(
     epochs=200,
     lambda_loss=1.2,
     similarity="auto",
-    norm="row",
+    norm="column",
     random_state=None,
 ):
     r"""Train the CoreGCN node classifier and return the GCN features.

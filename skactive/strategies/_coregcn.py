@@ -22,7 +22,10 @@ class CoreGCN(BaseQueryStrategy):
        a net's ``embed``, a pipeline's transform, ...) become the nodes of a
        graph, L2-normalised.
     2. Adjacency from embedding similarity, :math:`S = V V^\top` (cosine),
-       normalised as :math:`\hat A = D^{-1}(S - I) + I` (section 3.2).
+       normalised as in the authors' ``aff_to_adj``:
+       :math:`\hat A = (S - I) D^{-1} + I`, each *column* divided by its
+       degree (``adjacency_norm="column"``); section 3.2 of the paper writes
+       :math:`D^{-1}(S - I) + I` (rows, ``adjacency_norm="row"``).
     3. A two-layer GCN (``hidden_units``, ReLU, dropout) is trained
        full-batch for ``epochs`` epochs (Adam) to classify nodes as labelled
        (1) or unlabelled (0) with the loss
@@ -31,20 +34,19 @@ class CoreGCN(BaseQueryStrategy):
        on the GCN features ``[hidden, logit]`` of the unlabelled nodes,
        starting from the labelled nodes.
 
-    Defaults follow the authors' code and ALFA-Mix's CoreGCN baseline
-    (``gcn_sampling.py``): subset of 10 000 pool samples, 128 hidden units,
-    dropout 0.3, Adam with ``lr=1e-3`` and weight decay ``5e-4``, 200 epochs,
-    :math:`\lambda = 1.2`.
+    Defaults follow the authors' code (razvancaramalau/
+    Sequential-GCN-for-Active-Learning, ``selection_methods.py``,
+    ``query_samples`` and ``aff_to_adj``, commit bbc43db) and ALFA-Mix's
+    CoreGCN baseline (``gcn_sampling.py``): subset of 10 000 pool samples,
+    128 hidden units, dropout 0.3, Adam with ``lr=1e-3`` and weight decay
+    ``5e-4``, 200 epochs, :math:`\lambda = 1.2`, column-normalised
+    adjacency (``adj @ diag(1 / adj.sum(0))``, although the code's comment
+    says "rowise sum"), and k-center on the GCN features ``[hidden, logit]``
+    (the authors' code does so since April 2021, commit a040272; before,
+    ``feat = features`` used the input features).
 
     Deviations, on purpose:
 
-    - k-center runs on the GCN features, as the paper and ALFA-Mix's code do;
-      the authors' ``selection_methods.py`` overwrites them with the input
-      features (``feat = features``), which makes it CoreSet on a subset.
-    - The adjacency is row-normalised as in the paper (``adjacency_norm="row"``);
-      the authors' ``aff_to_adj`` divides columns (``adj @ diag(1/sum)``)
-      although its comment says "rowise sum": ``adjacency_norm="column"``
-      reproduces it.
     - The graph is never materialised: :math:`S` has rank ``D`` (the
       embedding dimension), so ``A @ X`` costs ``O(N D h)`` and memory is
       ``O(N D)`` (the reference builds the dense N x N matrix;
@@ -77,7 +79,9 @@ class CoreGCN(BaseQueryStrategy):
     lambda_loss : float, default=1.2
         Weight :math:`\lambda` of the unlabelled term of the loss.
     similarity : {"auto", "cosine", "shifted_cosine"}, default="auto"
-    adjacency_norm : {"row", "column"}, default="row"
+    adjacency_norm : {"column", "row"}, default="column"
+        "column": the authors' ``aff_to_adj``; "row": the paper's
+        :math:`D^{-1}(S - I) + I` (the default of earlier skactive versions).
     space : {"embedding", "input"}, default="embedding"
     random_state : int, RandomState instance or None, default=None
 
@@ -130,7 +134,7 @@ class CoreGCN(BaseQueryStrategy):
         epochs=200,
         lambda_loss=1.2,
         similarity="auto",
-        adjacency_norm="row",
+        adjacency_norm="column",
         space="embedding",
         random_state=None,
     ):
