@@ -4,6 +4,7 @@ from dataclasses import fields
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
@@ -148,8 +149,15 @@ def _default_arms(learner=None):
     return [Margin(), DBAL()]
 
 
+def _dense_row(row):
+    """A copy of one pool row as floats (a sparse row becomes a 1-D array)."""
+    if sparse.issparse(row):
+        return row.toarray().ravel().astype(float)
+    return np.array(row, dtype=float, copy=True)
+
+
 def _row_key(row):
-    return np.ascontiguousarray(np.asarray(row, dtype=float)).tobytes()
+    return np.ascontiguousarray(_dense_row(row)).tobytes()
 
 
 class ALBL(BaseQueryStrategy):
@@ -437,7 +445,7 @@ class ALBL(BaseQueryStrategy):
             q = float(np.dot(p, advice))
             taken[x] = True
             picks.append(x)
-            row = np.array(X_pool[x], dtype=float, copy=True)
+            row = _dense_row(X_pool[x])
             state["pending"].append((_row_key(row), row, q, advice, p, pmin, horizon))
         self.n_picks_ += budget
         return np.asarray(picks, dtype=np.intp), first_q
