@@ -122,7 +122,12 @@ def test_closed_form_maximises_the_linearised_loss():
     np.testing.assert_allclose(alpha * delta, best.x * delta, atol=1e-3)
 
 
-def test_exact_linear_thresholds_match_direct_evaluation():
+@pytest.mark.parametrize("by_anchor", [False, True])
+def test_exact_linear_thresholds_match_direct_evaluation(by_anchor, monkeypatch):
+    import skactive.strategies._alfamix_kernels as module
+
+    if by_anchor:
+        monkeypatch.setattr(module, "_DENSE_MAX_PAIRS", 0)
     rng = np.random.RandomState(0)
     head = _LinearHead(rng.normal(size=(3, 2)), rng.normal(size=3))
     Z, anchors = rng.normal(size=(200, 2)), rng.normal(size=(3, 2))
@@ -151,9 +156,15 @@ def _relu_problem(rng, n=400, D=12, K=4):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_linear_shortcut_is_exact_with_masked_dimensions(dtype):
+@pytest.mark.parametrize("by_anchor", [False, True])
+def test_linear_shortcut_is_exact_with_masked_dimensions(dtype, by_anchor, monkeypatch):
     """Anchors that share values with samples (ReLU zeros, a discrete column):
-    the corrected thresholds equal a direct evaluation of the reference's mixes."""
+    the corrected thresholds equal a direct evaluation of the reference's mixes,
+    with the all-pairs products and anchor by anchor (used for many classes)."""
+    import skactive.strategies._alfamix_kernels as module
+
+    if by_anchor:
+        monkeypatch.setattr(module, "_DENSE_MAX_PAIRS", 0)
     head, Z, Z_lab, anchors = _relu_problem(np.random.RandomState(1))
     assert (anchors == 0).any() and ((Z == 0)[:, None, :] & (anchors == 0)).any()
     assert (Z[:, None, 0] == anchors[None, :, 0]).any()

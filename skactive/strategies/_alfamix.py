@@ -421,29 +421,33 @@ class AlfaMix(BaseQueryStrategy):
                 ref = probe if Z_lab is None else np.vstack([Z_lab, probe])
                 shared = _shared_values(anchors, ref, _COINCIDE_TOL)
             # entry[u, a]: the epsilon above which the mix of u towards a flips,
-            # computed only for the rows whose lower bound is below the current eps
+            # computed only for the pairs whose lower bound is below the current eps
             U = shared.any(axis=0)
             dW = np.linalg.norm((head.W[None, :, U] - head.W[:, None, U]), axis=2)
-            low, dist = np.empty(n), np.empty((n, A))
             K = head.W.shape[0]
             chunk = pool_chunk_size(n, row_bytes=8 * (2 * D + 8 * (A + K)))
+            q_max, dist = np.empty(n), np.empty((n, A))
             for sl in iter_pool_chunks(n, chunk):
-                low[sl], dist[sl] = _linear_entry_bound(Z[sl].astype(dtype, copy=False), head,
-                                                        anchors, dW, scale)
+                q_max[sl], dist[sl] = _linear_entry_bound(Z[sl].astype(dtype, copy=False),
+                                                          head, anchors, dW)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                low = 0.999 / (q_max[:, None] * scale * dist)  # <= entry[u, a]
             entry = np.full((n, A), np.inf)
             first = np.full(n, np.inf)
-            done = np.zeros(n, dtype=bool)
+            done = np.zeros((n, A), dtype=bool)
             chunk = pool_chunk_size(n, row_bytes=8 * (6 * D + 4 * A * K + 8 * (A + K)))
             for eps in schedule:
-                todo = np.flatnonzero(~done & (low < eps))
-                done[todo] = True
-                for sl in iter_pool_chunks(len(todo), chunk) if len(todo) else ():
-                    rows = todo[sl]
+                todo = ~done & (low < eps)
+                rows_todo = np.flatnonzero(todo.any(axis=1))
+                for sl in iter_pool_chunks(len(rows_todo), chunk) if len(rows_todo) else ():
+                    rows = rows_todo[sl]
                     inv_t = _linear_exit_times(Z[rows].astype(dtype, copy=False), head,
                                                anchors, shared)
                     with np.errstate(divide="ignore", invalid="ignore"):
                         e = 1.0 / (inv_t * (scale * dist[rows]))
-                    entry[rows] = np.where(np.isnan(e), np.inf, e)
+                    e = np.where(np.isnan(e), np.inf, e)
+                    entry[rows] = e
+                    done[rows] = True
                     first[rows] = entry[rows].min(axis=1)
                 if np.count_nonzero(first < eps) > budget:
                     break

@@ -22,6 +22,8 @@ _GUARD = 1e-8
 #: as 1 (it then differs from 1 by less than 1 %).
 _COINCIDE_TOL = 1e-6
 _TINY = 1e-12
+#: Above this many (anchor, class) pairs the ReLU correction works anchor by anchor.
+_DENSE_MAX_PAIRS = 400
 
 
 def _anchor_distances(Z, anchors):
@@ -110,9 +112,16 @@ def _linear_exit_times(Zc, head, anchors, shared):
             tiny = near & (ZU != 0)
             if tiny.any():
                 lag[tiny] = 1.0 - _official_factor(-ZU[tiny].astype(np.float64))
-            Wz = (WU[:, None, :] * zero[None, :, :]).reshape(K * A, -1)  # rows (k, a)
-            V3 = (Wz @ np.multiply(GU, lag, out=lag).T).reshape(K, A, n)
-            np.subtract(V[:, None, :], V3, out=V3)
+            GL = np.multiply(GU, lag, out=lag)
+            if A * K <= _DENSE_MAX_PAIRS:  # one product with the masked weights
+                Wz = (WU[:, None, :] * zero[None, :, :]).reshape(K * A, -1)  # rows (k, a)
+                V3 = (Wz @ GL.T).reshape(K, A, n)
+                np.subtract(V[:, None, :], V3, out=V3)
+            else:  # many classes: anchor by anchor, on its own columns only
+                V3 = np.repeat(V[:, None, :], A, axis=1)
+                for a in np.flatnonzero(zero.any(axis=1)):
+                    c = np.flatnonzero(zero[a])
+                    V3[:, a, :] -= np.take(WU, c, axis=1) @ np.take(GL, c, axis=1).T
         pa, pc = np.nonzero(shared[:, cols] & ~zero)  # other shared values: rare hits
         if len(pa):
             near = np.abs(anchors[pa, cols[pc]] - np.take(ZU, pc, axis=1)) <= _COINCIDE_TOL
@@ -130,9 +139,9 @@ def _linear_exit_times(Zc, head, anchors, shared):
     return _inverse_exit_times(gap_inv, V3, y_hat).T
 
 
-def _linear_entry_bound(Zc, head, anchors, dW, scale):
-    """A lower bound of every entry epsilon of a row (see ``_flips``) and the
-    anchor distances. The correction of the shift rate on the flagged columns
+def _linear_entry_bound(Zc, head, anchors, dW):
+    """An upper bound of ``1 / s`` (see ``_linear_exit_times``) per row, valid for
+    every anchor, and the anchor distances. The correction of the shift rate on the flagged columns
     ``U`` is a sum of ``lag * g_d / ||g|| * (W_k - W_yhat)_d`` with ``lag`` in
     ``[0, 1]``, so it changes ``V_k - V_yhat`` by at most ``dW[yhat, k] =
     ||(W_k - W_yhat)_U||``."""
@@ -153,8 +162,7 @@ def _linear_entry_bound(Zc, head, anchors, dW, scale):
     d2 = (np.einsum("ij,ij->i", Zc, Zc)[:, None] + np.einsum("ij,ij->i", anchors, anchors)
           - 2.0 * LZ[:, K:])
     dist = np.sqrt(np.maximum(d2, 0.0))
-    with np.errstate(divide="ignore"):
-        return 0.999 / (np.maximum(q, 0.0) * scale * dist.max(axis=1)), dist
+    return np.maximum(q, 0.0), dist
 
 
 def _kmeans_pp(F, k, rng):
