@@ -305,7 +305,10 @@ class AlfaMix(BaseQueryStrategy):
     alpha costs ``O(n_steps * n_iter * n * anchors * D * K)``: small pools.
     k-means dominates large candidate sets: see ``kmeans``. On 60 000 x 256
     ReLU-like features, 10 classes, budget 100, a query costs about 5 Margin
-    queries (``benchmarks/bench_alfamix.py``).
+    queries (``benchmarks/bench_alfamix.py``). The masked dimensions make the
+    thresholds depend on the anchor: ``O(n * anchors * K)`` work on the rows
+    that may flip, which grows with the number of classes (with 100 classes,
+    tens of Margin queries); ``direction="gradient"`` stays ``O(n (K + anchors))``.
 
     Deliberate deviations from the reference (the first six never change the
     candidates):
