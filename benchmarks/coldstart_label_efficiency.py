@@ -11,6 +11,11 @@ two ways of drawing the K initial labels:
   the unfitted learner (``simulate(..., initial="typiclust")``).
 
     OMP_NUM_THREADS=1 python benchmarks/coldstart_label_efficiency.py --data DIR
+    OMP_NUM_THREADS=1 python benchmarks/coldstart_label_efficiency.py --data DIR --ablation
+
+``--ablation`` compares variants instead (initial=random): ProbCover with
+L2-normalised features (the authors' feature loader) and with alpha=0.9,
+TypiClust with normalised features and with plain euclidean typicality.
 """
 
 import argparse
@@ -46,8 +51,11 @@ def main():
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--rounds", type=int, default=20)
     p.add_argument("--n-jobs", type=int, default=1)
+    p.add_argument("--ablation", action="store_true")
     args = p.parse_args()
     est = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    if args.ablation:
+        return ablation(args, est)
     table = {}
     for name in args.datasets.split(","):
         data = {name: load(args.data, name)}
@@ -75,6 +83,36 @@ def main():
                         ("probcover", "probcover")]:
         diff = [table[d, strat, init] - table[d, "random", "random"] for d in names]
         print(f"  {strat:<10s} initial={init:<10s} {100 * np.mean(diff):+5.2f}")
+
+
+def ablation(args, est):
+    from skactive.strategies import ProbCover, RandomSampling, TypiClust
+
+    variants = {
+        "random": RandomSampling(),
+        "probcover": ProbCover(),
+        "probcover(normalize=True)": ProbCover(normalize=True),
+        "probcover(alpha=0.9)": ProbCover(alpha=0.9),
+        "typiclust": TypiClust(),
+        "typiclust(normalize=True)": TypiClust(normalize=True),
+        "typiclust(squared=False)": TypiClust(squared=False),
+    }
+    names = args.datasets.split(",")
+    diffs = {k: [] for k in variants}
+    for name in names:
+        data = {name: load(args.data, name)}
+        K = len(np.unique(data[name][1]))
+        res = run_experiments(data, variants, est, seeds=args.seeds, n_rounds=args.rounds,
+                              budget=K, n_initial=K, n_jobs=args.n_jobs, progress=False)
+        a = res.aubc()[name]
+        base = np.mean(a["random"])
+        for k in variants:
+            diffs[k].append(np.mean(a[k]) - base)
+    print("AUBC difference to random (points), initial=random:")
+    print(f"{'variant':<28s}" + "".join(f"{n:>11s}" for n in names) + f"{'mean':>8s}")
+    for k, v in diffs.items():
+        print(f"{k:<28s}" + "".join(f"{100 * x:+11.2f}" for x in v)
+              + f"{100 * np.mean(v):+8.2f}")
 
 
 def _mean(aubc, dataset, strategy):
