@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..utils._embedding import get_embedding
+from ..utils._scores import iter_pool_chunks, pool_chunk_size
 from ..utils._validation import check_n_select
 
 __all__ = ["CoreSet", "KCenterGreedy", "KMeansSampling", "kcenter_greedy", "nearest_to_centers"]
@@ -37,8 +38,19 @@ def kcenter_greedy(Z, k, Z_start=None, *, metric="euclidean"):
     (:math:`u = \arg\max_{i} \min_{j \in s} \Delta(z_i, z_j)`), starting from the
     centres ``Z_start`` (the labelled set). Only an ``O(n)`` vector of distances
     to the nearest centre is kept; each pick updates it with the distances to
-    the new centre (one matrix-vector product for the euclidean metric), so the
-    cost is ``O(n d)`` per pick and no ``n x m`` matrix is ever stored.
+    the new centre, so the cost is ``O(n d)`` per pick and no ``n x m`` matrix
+    is ever stored.
+
+    Euclidean fast path: squared distances ``|z|^2 + 2 (|c|^2 / 2 - z.c)`` in
+    the input's precision (float32 input is computed in float32, anything
+    else in float64), always as BLAS products of a block of pool rows into a
+    reused buffer, with in-place updates. The loop is bound by reading ``Z``
+    once per pick; it reads it far less often: after a pick, the next picks
+    are followed on the 1 024 points farthest from the centres while each is
+    provably the global farthest point (its distance exceeds every distance
+    outside those candidates), and the certified picks (up to 64) update the
+    whole pool in one blocked matrix product. The selection is the exact
+    greedy one (up to floating-point rounding of near-ties).
 
     Ties go to the smallest index. When every remaining point coincides with a
     chosen one (duplicate points, fewer distinct points than ``k``), the
@@ -85,34 +97,123 @@ def kcenter_greedy(Z, k, Z_start=None, *, metric="euclidean"):
                 f"Z_start has {Z_start.shape[1]} features, but Z has {Z.shape[1]}."
             )
     fast = metric in ("euclidean", "l2")
-    if fast:
-        Z = Z.astype(np.float64, copy=False)
-        sq = np.einsum("ij,ij->i", Z, Z)
-    if Z_start is not None and len(Z_start):
-        _, min_d = pairwise_distances_argmin_min(Z, Z_start, metric=metric)
-        min_d = min_d.astype(np.float64)
-        if fast:
-            min_d **= 2
-    else:
-        min_d = np.full(n, np.inf)
-    if fast:
-
-        def distance_to(i):
-            d = Z @ Z[i]
-            d *= -2.0
-            d += sq
-            d += sq[i]
-            return d  # squared; the root is taken at the end
-
-    else:
+    if not fast:
+        if Z_start is not None and len(Z_start):
+            _, min_d = pairwise_distances_argmin_min(Z, Z_start, metric=metric)
+            min_d = min_d.astype(np.float64)
+        else:
+            min_d = np.full(n, np.inf)
 
         def distance_to(i):
             return pairwise_distances(Z, Z[i : i + 1], metric=metric).ravel()
 
-    selected, pick_d, min_d = greedy_farthest_first(min_d, k, distance_to)
-    if fast:
-        np.sqrt(min_d, out=min_d)
-        np.sqrt(pick_d, out=pick_d)
+        return greedy_farthest_first(min_d, k, distance_to)
+    # euclidean: squared distances |z|^2 + 2 (|c|^2 / 2 - z.c) in the input's
+    # float precision (float32 stays float32), BLAS products into reused buffers
+    dtype = np.float32 if Z.dtype == np.float32 else np.float64
+    Z = np.ascontiguousarray(Z, dtype=dtype)
+    sq = np.einsum("ij,ij->i", Z, Z)
+    min_d = np.full(n, np.inf, dtype=dtype)
+    if Z_start is not None and len(Z_start):
+        _update_min_sq(Z, sq, Z_start, min_d)
+        np.maximum(min_d, 0.0, out=min_d)
+    selected, pick_d, min_d = _greedy_euclidean(Z, sq, min_d, k)
+    np.sqrt(min_d, out=min_d)
+    np.sqrt(pick_d, out=pick_d)
+    return selected, pick_d, min_d
+
+
+#: Picks certified from the candidates per pass over the pool, and the number
+#: of candidates (the points farthest from the centres) they are drawn from.
+_CHAIN, _CANDIDATES, _BLOCK_ROWS = 64, 1024, 8192
+
+
+def _update_min_sq(Z, sq, C, min_d):
+    """``min_d = min(min_d, min_c |z - c|^2)`` for the rows ``C``, in ``Z``'s
+    dtype: blocks of pool rows times ``C.T`` (one GEMM per block into a reused
+    buffer), so no ``n x len(C)`` matrix is stored."""
+    C = np.ascontiguousarray(C, dtype=Z.dtype)
+    half = 0.5 * np.einsum("ij,ij->i", C, C)
+    n, m = Z.shape[0], C.shape[0]
+    chunk = min(pool_chunk_size(n, row_bytes=Z.itemsize * m), max(_BLOCK_ROWS, 1))
+    G = np.empty((chunk, m), dtype=Z.dtype)
+    tmp = np.empty(chunk, dtype=Z.dtype)
+    for sl in iter_pool_chunks(n, chunk):
+        g, t = G[: sl.stop - sl.start], tmp[: sl.stop - sl.start]
+        np.dot(Z[sl], C.T, out=g)
+        np.subtract(half, g, out=g)  # |c|^2 / 2 - z.c
+        g.min(axis=1, out=t)
+        t *= 2.0
+        t += sq[sl]
+        np.minimum(min_d[sl], t, out=min_d[sl])
+
+
+def _greedy_euclidean(Z, sq, min_d, k):
+    """Exact greedy farthest-first on squared euclidean distances.
+
+    Same picks as the one-pass-per-pick loop of :func:`greedy_farthest_first`
+    (up to rounding), with fewer passes over the pool: after the pick ``i``
+    (the farthest point), the next picks are followed on the ``_CANDIDATES``
+    points farthest from the centres only, as long as each is *certified*:
+    its updated distance exceeds ``tau``, the largest distance outside the
+    candidates, which no update can increase, so it is the global argmax the
+    full loop would take. The certified chain (up to ``_CHAIN`` picks) then
+    updates the pool's distances in one blocked matrix product. A pass costs
+    about one matrix-vector product (the loop is bound by reading ``Z``), so
+    the pool is read ``k / chain length`` times instead of ``k``.
+    """
+    n = Z.shape[0]
+    selected = np.empty(k, dtype=np.intp)
+    pick_d = np.empty(k)
+    taken = np.zeros(n, dtype=bool)
+    n_cand = min(n, _CANDIDATES)
+    t = 0
+    while t < k:
+        i = int(np.argmax(min_d))
+        if taken[i] or min_d[i] <= 0:  # every unpicked point lies on a centre
+            rest = np.flatnonzero(~taken)[: k - t]
+            selected[t:], pick_d[t:], taken[rest] = rest, 0.0, True
+            break
+        chain, dist = [i], [float(min_d[i])]
+        limit = min(_CHAIN, k - t)
+        if limit > 1:
+            if n_cand < n:
+                part = np.argpartition(min_d, n - n_cand - 1)
+                tau, cand = min_d[part[n - n_cand - 1]], part[n - n_cand :]
+            else:
+                tau, cand = -np.inf, np.arange(n)
+            where = np.flatnonzero(cand == i)
+            if not where.size or not min_d[i] > tau:
+                limit = 1
+            cv, Zc, sqc = min_d[cand], Z[cand], sq[cand]
+            if where.size:
+                cv[where] = -1.0
+            cur = i
+            while len(chain) < limit:
+                d = Zc @ Z[cur]
+                np.subtract(0.5 * sq[cur], d, out=d)
+                d *= 2.0
+                d += sqc
+                np.minimum(cv, d, out=cv)
+                m = cv.max()
+                if not (m > tau and m > 0):
+                    break  # the next pick may lie outside the candidates
+                ties = np.flatnonzero(cv == m)
+                j = ties[np.argmin(cand[ties])]  # ties to the smallest index
+                cur = int(cand[j])
+                chain.append(cur)
+                dist.append(float(m))
+                cv[j] = -1.0
+        _update_min_sq(Z, sq, Z[chain], min_d)
+        r = len(chain)
+        selected[t : t + r], pick_d[t : t + r] = chain, np.maximum(dist, 0.0)
+        taken[chain] = True
+        min_d[chain] = -1.0  # never picked again, even among duplicates
+        t += r
+    min_d[taken] = 0.0
+    np.maximum(min_d, 0.0, out=min_d)
+    if np.isinf(pick_d[0]):  # no start: the first pick has no distance
+        pick_d[0] = pick_d[1] if k > 1 else 0.0
     return selected, pick_d, min_d
 
 
@@ -122,10 +223,12 @@ def greedy_farthest_first(min_d, k, distance_to):
     ``min_d`` (modified in place) holds each point's distance to its nearest
     centre (``inf`` without centres); ``distance_to(i)`` returns the distances
     of all points to point ``i`` (any monotone transform of the metric, e.g.
-    squared euclidean). Each pick is the farthest unpicked point (ties to the
-    smallest index); once every unpicked point lies on a centre (duplicates),
-    the unpicked points follow in index order. Returns ``(selected,
-    pick_distances, min_distances)`` as :func:`kcenter_greedy` does.
+    squared euclidean; it may return the same buffer at every call). Each
+    pick is the farthest unpicked point (ties to the smallest index); once
+    every unpicked point lies on a centre (duplicates), the unpicked points
+    follow in index order. Returns ``(selected, pick_distances,
+    min_distances)`` as :func:`kcenter_greedy` does; ``min_distances`` keeps
+    the dtype of ``min_d``.
     """
     n = min_d.shape[0]
     selected = np.empty(k, dtype=np.intp)
