@@ -110,8 +110,9 @@ STRATEGY_NOTES = {
         "(small batches) and diversity (large ones); a robust default.",
     },
     "AlfaMix": {
-        "cost": "linear head: O(n D (K + A)) once, exact flip thresholds for every epsilon "
-        "(``A`` anchors); other heads O(n A D K) per epsilon; + k-means on the candidates",
+        "cost": "linear head: O(n D (K + A)) plus O(n A K) on the rows that may flip, once "
+        "for every epsilon (``A`` anchors); other heads O(n A D K) per epsilon; + k-means "
+        "on the candidates",
         "when": "Deep models in low and medium budgets: finds samples near the decision "
         "boundary in feature space, diversified by k-means.",
     },
