@@ -48,7 +48,7 @@ def old_vaal_scores(commit):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--n-labeled", type=int, default=100)
+    ap.add_argument("--n-labeled", type=int, default=200)
     ap.add_argument("--n-pool", type=int, default=1000)
     ap.add_argument("--budget", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=30)

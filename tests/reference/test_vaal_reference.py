@@ -59,7 +59,12 @@ def ref_init(net):
 
 
 def ref_loader(n, batch_size, drop_last):
-    """Endless shuffled passes (``read_data`` over a ``SubsetRandomSampler`` loader)."""
+    """Endless shuffled passes (``read_data`` over a ``SubsetRandomSampler`` loader).
+
+    With ``drop_last`` and fewer than ``batch_size`` rows the authors' loader
+    yields nothing and ``read_data`` never returns: callers keep ``n >= batch_size``.
+    """
+    assert n >= batch_size or not drop_last
     while True:
         perm = torch.randperm(n)
         end = n - n % batch_size if drop_last else n
