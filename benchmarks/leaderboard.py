@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from skactive.experiments._leaderboard import REGIMES, collect_runs, run_leaderboard
 from skactive.experiments._leaderboard_stats import (
@@ -40,6 +41,7 @@ FIG_DIR = ROOT / "doc" / "_static" / "leaderboard"
 ABLATION_CSV = ROOT / "benchmarks" / "leaderboard_data" / "ablation.csv"
 ABLATION_TXT = ROOT / "benchmarks" / "leaderboard_data" / "ablation.rst"
 DIAG_CSV = ROOT / "benchmarks" / "leaderboard_data" / "diagnostics.csv"
+ABLATION_TABLE = ROOT / "benchmarks" / "leaderboard_data" / "ablation_table.rst"
 _DIAG_KEYS = ("outlyingness", "class_tv", "missed_classes", "duplicates",
               "bacc_diff")
 
@@ -141,11 +143,11 @@ def _regime_section(regime, s):
             continue
         worst = "" if r["worst"][0] is None else f"{r['worst'][1]:+.1f} ({r['worst'][0]})"
         rows.append((f"``{r['strategy']}``", f"{r['mean']:+.2f}", _fmt_ci(r),
-                     f"{r['wins']}/{r['ties']}/{r['losses']}", worst,
+                     f"{r['wins']}/{r['ties']}/{r['losses']}", str(r["n_datasets"]), worst,
                      f"{r['mean_rank']:.1f}", f"{r['time']:.1f}"))
     rank_random = next(r["mean_rank"] for r in s["rows"] if r["strategy"] == "random")
-    table = _rst_table(("strategy", "mean diff", "95 % CI", "W/T/L", "worst dataset",
-                        "mean rank", "s / run"), rows)
+    table = _rst_table(("strategy", "mean diff", "95 % CI", "W/T/L", "datasets",
+                        "worst dataset", "mean rank", "s / run"), rows)
     # per dataset: random's AUBC, the best strategy and the three best on average
     top = [r["strategy"] for r in s["rows"] if r["strategy"] != "random"][:3]
     drows = []
@@ -294,7 +296,10 @@ def write_page(summaries, csv_path):
               _no_help(summaries), ""]
     parts += [_diagnostics_section(summaries), ""]
     if ABLATION_TXT.is_file():
-        parts += [ABLATION_TXT.read_text().rstrip(), ""]
+        text = ABLATION_TXT.read_text().rstrip()
+        if ABLATION_TABLE.is_file():
+            text = text.replace(".. ablation-table::", ABLATION_TABLE.read_text().rstrip())
+        parts += [text, ""]
     PAGE.write_text("\n".join(parts) + "\n")
     return PAGE
 
@@ -315,6 +320,88 @@ def report(csv_path=CSV, file=sys.stdout):
     return summaries
 
 
+#: Variants of the ablation (item 4 of the leaderboard work): name -> factory.
+ABLATION_DATASETS = ("iris", "wine", "sonar", "ionosphere", "house_votes_84", "breast_w",
+                     "vehicle", "pima_diabetes", "vowel", "breast_cancer", "glass")
+
+
+def _ablation_variants():
+    from skactive.strategies import ALBL, Entropy, Margin
+
+    class _SkipLabeledCopies:
+        """Rank pool rows identical to a labelled row (or to a row ranked
+        before them) last."""
+
+        def _query(self, X_pool, learner, budget, random_state):
+            idx, scores = super()._query(X_pool, learner, X_pool.shape[0], random_state)
+            rows = np.ascontiguousarray(np.asarray(X_pool, dtype=float))
+            seen = {r.tobytes() for r in np.asarray(learner.X_labeled_, dtype=float)}
+            first, rest = [], []
+            for i in idx:
+                key = rows[i].tobytes()
+                (rest if key in seen else first).append(i)
+                seen.add(key)
+            return np.asarray((first + rest)[:budget]), scores
+
+    class MarginNoCopies(_SkipLabeledCopies, Margin):
+        pass
+
+    class EntropyNoCopies(_SkipLabeledCopies, Entropy):
+        pass
+
+    return {
+        "albl-no-uniform": lambda: ALBL(uniform_arm=False),
+        "margin-no-copies": MarginNoCopies,
+        "entropy-no-copies": EntropyNoCopies,
+    }
+
+
+def run_ablation(out, seeds, regimes=("alamp",)):
+    """Run the ablation variants next to the leaderboard's own runs."""
+    from skactive.experiments import register_strategy
+
+    variants = _ablation_variants()
+    for name, factory in variants.items():
+        register_strategy(name, factory)
+    return run_leaderboard(out, regimes=list(regimes), datasets=list(ABLATION_DATASETS),
+                           strategies=list(variants), seeds=seeds, n_jobs=1,
+                           cheap_first=True, log=sys.stdout)
+
+
+def ablation_table(main_runs, ablation_runs):
+    """Mean AUBC difference to random (points) over the ablation datasets:
+    each variant next to its default, on the seeds both finished."""
+    pairs = (("albl", "albl-no-uniform"), ("margin", "margin-no-copies"),
+             ("entropy", "entropy-no-copies"))
+    by = {}
+    for r in list(main_runs) + list(ablation_runs):
+        m = r.meta
+        by.setdefault((m["regime"], m["dataset"], m["strategy"]), {})[m["seed"]] = r.aubc()
+    rows = []
+    for regime in ("alamp", "cold"):
+        for default, variant in pairs:
+            diffs = []
+            for d in ABLATION_DATASETS:
+                base = by.get((regime, d, "random"), {})
+                a, b = by.get((regime, d, default), {}), by.get((regime, d, variant), {})
+                seeds = sorted(set(base) & set(a) & set(b))
+                if seeds:
+                    diffs.append([100 * np.mean([a[k] - base[k] for k in seeds]),
+                                  100 * np.mean([b[k] - base[k] for k in seeds])])
+            if not diffs:
+                continue
+            diffs = np.array(diffs)
+            gap = diffs[:, 1] - diffs[:, 0]
+            half = (stats.t.ppf(0.975, len(gap) - 1) * gap.std(ddof=1) / np.sqrt(len(gap))
+                    if len(gap) > 1 else np.nan)
+            rows.append((regime, f"``{default}``", f"{diffs[:, 0].mean():+.2f}",
+                         f"``{variant}``", f"{diffs[:, 1].mean():+.2f}",
+                         f"{gap.mean():+.2f} [{gap.mean() - half:+.2f}, {gap.mean() + half:+.2f}]",
+                         str(len(gap))))
+    return _rst_table(("regime", "default", "vs random", "variant", "vs random",
+                       "variant - default (95 % CI)", "datasets"), rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -328,7 +415,19 @@ def main(argv=None):
     p_run.add_argument("--out", default=str(ROOT / "results" / "leaderboard"))
     p_run.add_argument("--no-report", action="store_true")
     sub.add_parser("report", help="tables, figures and the docs page from the results file")
+    p_abl = sub.add_parser("ablation", help="run the ablation variants, write their table")
+    p_abl.add_argument("--seeds", default="0-2")
+    p_abl.add_argument("--out", default=str(ROOT / "results" / "ablation"))
+    p_abl.add_argument("--main", default=str(ROOT / "results" / "leaderboard"))
     args = parser.parse_args(argv)
+    if args.command == "ablation":
+        runs = run_ablation(args.out, _seeds(args.seeds))
+        write_results_csv(runs, ABLATION_CSV)
+        main_runs = [r for r in read_results_csv(CSV) if r.meta["dataset"] in ABLATION_DATASETS]
+        table = ablation_table(main_runs, read_results_csv(ABLATION_CSV))
+        ABLATION_TABLE.write_text(table + "\n")
+        print(table)
+        return 0
     if args.command == "run":
         run_leaderboard(args.out, regimes=_csv_list(args.regimes),
                         datasets=_csv_list(args.datasets),
