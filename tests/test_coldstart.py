@@ -255,6 +255,15 @@ def test_probcover_without_stored_graph_is_the_same_greedy(delta):
         ball_graph(Z, delta, max_edges=3)
 
 
+@pytest.mark.parametrize("shape, p", [((7, 13), 0.3), ((100, 1001), 0.01), ((3, 5), 0.0),
+                                      ((1, 3), 1.0), ((40, 64), 0.05)])
+def test_sparse_columns_is_nonzero(shape, p):
+    from skactive.strategies._probcover import _sparse_columns
+
+    mask = np.random.RandomState(0).rand(*shape) < p
+    np.testing.assert_array_equal(_sparse_columns(mask), np.nonzero(mask)[1])
+
+
 # ------------------------------------------------------------- zero labels
 @pytest.mark.parametrize(
     "strategy",

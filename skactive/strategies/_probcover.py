@@ -220,6 +220,20 @@ def ball_graph(Z, delta, Z_query=None, *, max_edges=None):
     return np.r_[0, np.cumsum(counts)], indices
 
 
+def _sparse_columns(mask):
+    """``np.nonzero(mask)[1]`` of a C-contiguous boolean matrix, fast when it
+    is sparse: 8 entries are tested at once as one ``uint64`` word, and only
+    the words holding an entry are looked at one by one."""
+    flat = mask.reshape(-1)
+    cut = flat.size - flat.size % 8
+    words = np.flatnonzero(flat[:cut].view(np.uint64))
+    pos = (words[:, None] * 8 + np.arange(8)).ravel()
+    pos = pos[flat[pos]]
+    if cut < flat.size:
+        pos = np.r_[pos, cut + np.flatnonzero(flat[cut:])]
+    return pos % mask.shape[1]
+
+
 def _index_dtype(n):
     return np.int32 if n < 2**31 else np.int64
 
@@ -255,7 +269,7 @@ def _graph_or_gains(balls, covered, max_edges):
         if keep and max_edges is not None and total > max_edges:
             keep, parts = False, []
         if keep:
-            parts.append(np.nonzero(mask)[1].astype(idx_dtype))
+            parts.append(_sparse_columns(mask).astype(idx_dtype))
     if not keep:
         return "gains", gains
     indptr = np.r_[0, np.cumsum(counts)]
