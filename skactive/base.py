@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils import check_random_state
 
 from .exceptions import LearnerCapabilityError
+from .utils._pools import is_dask_array, query_dask_pool
 from .utils._validation import (
     check_budget,
     check_pool,
@@ -66,6 +67,13 @@ class QueryStrategyTags:
         regressors (e.g. :class:`~skactive.strategies.GreedySamplingX`), or
         both (e.g. :class:`~skactive.strategies.RandomSampling`). A learner of
         the other kind raises :class:`~skactive.exceptions.LearnerCapabilityError`.
+    supports_dask_pool : bool
+        Scores each pool sample on its own, so a :class:`dask.array.Array`
+        pool is scored blockwise on the workers (the strategy implements
+        ``_pool_scorer(learner, random_state)``, see
+        :func:`skactive.utils._pools.query_dask_pool`). Strategies without it
+        need the whole pool in memory and refuse dask pools with a
+        ``ValueError``.
 
     Examples
     --------
@@ -86,6 +94,7 @@ class QueryStrategyTags:
     stochastic: bool = False
     requires_fitted_learner: bool = True
     task: str = "classification"
+    supports_dask_pool: bool = False
 
 
 _TASKS = ("classification", "regression", "both")
@@ -210,7 +219,10 @@ class BaseQueryStrategy(BaseEstimator):
         Parameters
         ----------
         X_pool : array-like of shape (n_pool, ...)
-            Unlabelled samples, in any shape the learner accepts.
+            Unlabelled samples, in any shape the learner accepts. An
+            ``np.memmap`` is scored chunk by chunk; a ``dask.array.Array`` is
+            scored blockwise on the workers by strategies with the tag
+            ``supports_dask_pool`` (the others raise a ``ValueError``).
         learner : estimator
             A fitted :class:`~skactive.ActiveLearner` or any fitted classifier
             (strategies that need the labelled set then raise).
@@ -225,7 +237,7 @@ class BaseQueryStrategy(BaseEstimator):
         indices : ndarray of shape (budget,)
             Unique indices into ``X_pool``, best first.
         scores : ndarray of shape (n_pool,)
-            Only if ``return_scores=True``.
+            Only if ``return_scores=True`` (a lazy dask array for a dask pool).
         """
         self._validate_params()
         name = type(self).__name__
@@ -233,6 +245,13 @@ class BaseQueryStrategy(BaseEstimator):
         if hasattr(learner, "fit"):  # a missing learner is reported below
             _check_task(tags, learner, name)
         check_query_learner(learner, tags, name)
+        if is_dask_array(X_pool):  # scored on the workers; only indices come back
+            with _keep_torch_modes(learner):
+                return query_dask_pool(
+                    self, X_pool, learner, budget,
+                    check_random_state(getattr(self, "random_state", None)),
+                    return_scores=return_scores,
+                )
         # networks take dense input: sparse pools are densified (memory-guarded)
         X_pool = check_pool(X_pool, learner, dense=tags.requires_neural_net,
                             strategy_name=name)

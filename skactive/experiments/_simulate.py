@@ -16,6 +16,7 @@ from sklearn.metrics import (
 from sklearn.utils import check_random_state
 
 from ..stopping._loop import as_criteria, run_criteria
+from ..utils._pools import is_dask_array
 from ._metrics import aubc, final_accuracy
 
 __all__ = ["SimulationResult", "simulate"]
@@ -344,7 +345,10 @@ def simulate(
     learner : ActiveLearner
         Unfitted (it is cloned; the argument is not modified).
     X_pool, y_pool : array-like of shape (n_pool, ...) and (n_pool,)
-        The pool and its labels (the oracle).
+        The pool and its labels (the oracle). ``X_pool`` may be a
+        ``dask.array.Array``: queries score it on the workers (strategies with
+        the tag ``supports_dask_pool``), and only the rows labelled are
+        brought here.
     X_test, y_test : array-like
         Held-out evaluation set.
     n_initial : int
@@ -475,7 +479,13 @@ def simulate(
     criteria = as_criteria(stopping)
     stop_rounds, stopped_at = {name: None for name in criteria}, None
     tic = time.perf_counter()
-    learner.fit(X_pool[init_idx], y_pool[init_idx])
+    if is_dask_array(X_pool):  # queries score it on the workers; labelled rows come here
+        def take(idx):
+            return np.asarray(X_pool[np.asarray(idx)].compute())
+    else:
+        def take(idx):
+            return X_pool[idx]
+    learner.fit(take(init_idx), y_pool[init_idx])
     fit_time = time.perf_counter() - tic
     query_time = 0.0
     for r in range(n_rounds + 1):
@@ -488,7 +498,7 @@ def simulate(
             unlabeled[new] = False
             labeled.extend(new.tolist())
             tic = time.perf_counter()
-            learner.teach(X_pool[new], y_pool[new])
+            learner.teach(take(new), y_pool[new])
             fit_time = time.perf_counter() - tic
         rows["n_labels"].append(len(labeled))
         for name, value in zip(names, _evaluate(learner, X_test, y_test)):

@@ -1,5 +1,7 @@
 """alamp and alamp-div (Aggarwal et al.), and the diversified baselines."""
 
+from functools import partial
+
 import numpy as np
 from sklearn.utils._param_validation import validate_params
 from sklearn.utils.validation import check_array
@@ -81,6 +83,11 @@ def _margins(estimator, X, kind):
     return values
 
 
+def _alamp_block_scores(X, block_id=0, *, learner):
+    """The alamp scores of a block of a dask pool (the pool scorer)."""
+    return Alamp()._alamp_scores(X, learner)[0]
+
+
 class Alamp(BaseQueryStrategy):
     r"""alamp: active learning with asynchronous model predictions.
 
@@ -117,7 +124,12 @@ class Alamp(BaseQueryStrategy):
     _parameter_constraints = {}
 
     def __query_tags__(self):
-        return QueryStrategyTags(requires_scores=True, uses_previous_model=True)
+        return QueryStrategyTags(requires_scores=True, uses_previous_model=True,
+                                 supports_dask_pool=True)
+
+    def _pool_scorer(self, learner, random_state):
+        """Per-block scores for dask pools (see :mod:`skactive.utils._pools`)."""
+        return partial(_alamp_block_scores, learner=learner)
 
     def _alamp_scores(self, X_pool, learner):
         """Return (scores, previous_model_or_None)."""
@@ -162,6 +174,9 @@ class AlampDiv(Alamp):
     >>> len(set(learner.previous_estimator_.predict(X[300:2000][idx]))) > 20
     True
     """
+
+    def __query_tags__(self):  # the round-robin needs the whole ranking
+        return QueryStrategyTags(requires_scores=True, uses_previous_model=True)
 
     def _query(self, X_pool, learner, budget, random_state):
         scores, previous = self._alamp_scores(X_pool, learner)

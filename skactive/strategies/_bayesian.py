@@ -8,6 +8,7 @@ or the members of a fitted ensemble (``RandomForestClassifier``,
 ``BaggingClassifier``...), so all of them also work without torch.
 """
 
+from functools import partial
 from numbers import Integral
 
 import numpy as np
@@ -19,6 +20,12 @@ from ..utils import entropy, margin, top_k
 from ..utils._samples import has_samples, reduce_proba_samples
 
 __all__ = ["BALD", "EntropyDropout", "LeastConfidenceDropout", "MarginDropout", "MeanSTD"]
+
+
+def _samples_block_scores(X, block_id=0, *, learner, utility, n_samples, seed):
+    """Scores of a block of a dask pool from stochastic predictions."""
+    return reduce_proba_samples(learner, X, utility, n_samples=n_samples,
+                                random_state=(seed + 7919 * int(block_id)) % (2**31 - 1))
 
 
 class _SamplesStrategy(BaseQueryStrategy):
@@ -34,7 +41,27 @@ class _SamplesStrategy(BaseQueryStrategy):
         self.random_state = random_state
 
     def __query_tags__(self):
-        return QueryStrategyTags(requires_samples=True, stochastic=True)
+        return QueryStrategyTags(requires_samples=True, stochastic=True, supports_dask_pool=True)
+
+    def _pool_scorer(self, learner, random_state):
+        """Per-block scores for dask pools (see :mod:`skactive.utils._pools`).
+        Committees give the in-memory scores; MC-dropout masks are seeded per
+        block (one seed drawn from ``random_state``), reproducible but not the
+        in-memory draws."""
+        self._check_samples(learner)
+        return partial(_samples_block_scores, learner=learner, utility=self._utility,
+                       n_samples=self.n_samples,
+                       seed=int(random_state.randint(2**31 - 1 - 10**6)))
+
+    def _check_samples(self, learner):
+        if not has_samples(learner):
+            raise LearnerCapabilityError(
+                f"{type(self).__name__} needs stochastic predictions, but "
+                f"{type(learner).__name__} has neither predict_proba_samples (MC "
+                "dropout, e.g. skactive.neural.ActiveNeuralNetClassifier with "
+                "dropout) nor a committee of estimators_ with predict_proba (e.g. "
+                "RandomForestClassifier, BaggingClassifier)."
+            )
 
     @staticmethod
     def _utility(P):

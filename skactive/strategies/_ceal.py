@@ -122,6 +122,9 @@ class CEAL(BaseQueryStrategy):
     def _query(self, X_pool, learner, budget, random_state):
         return self._base(random_state).query(X_pool, learner, budget, return_scores=True)
 
+    def _pool_scorer(self, learner, random_state):  # dask pools: the base strategy's scores
+        return self._base(random_state)._pool_scorer(learner, random_state)
+
     def threshold(self, round_index):
         r"""Entropy threshold :math:`\delta_t` of round ``round_index`` (1-based)."""
         t = int(round_index)

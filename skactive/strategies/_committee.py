@@ -7,6 +7,7 @@ model, found through :class:`~skactive.ActiveLearner`, ``Pipeline`` and
 estimator fitted inside :meth:`~QueryByCommittee.query` on the labelled set.
 """
 
+from functools import partial
 from numbers import Integral
 
 import numpy as np
@@ -240,6 +241,23 @@ def _build_committee(learner, method, n_members, rng, strategy_name):
     return _Committee(members, columns=columns, n_classes=len(classes), to_frame=to_frame)
 
 
+def _committee_scores(X, block_id=0, *, committee, method):
+    """Disagreement of the committee on ``X``, chunk by chunk (also the pool
+    scorer of a block of a dask pool)."""
+    n = X.shape[0]
+    k = 1 if method == "variance" else committee.n_classes
+    chunk = pool_chunk_size(n, row_bytes=8 * len(committee.members) * (k + 1) * 2)
+    scores = np.empty(n)
+    for sl in iter_pool_chunks(n, chunk):
+        if method == "vote_entropy":
+            scores[sl] = vote_entropy(committee.votes(X[sl]), k)
+        elif method == "kl_divergence":
+            scores[sl] = kl_disagreement(committee.proba(X[sl]))
+        else:
+            scores[sl] = committee.predictions(X[sl]).var(axis=0)
+    return scores
+
+
 def _is_regression(learner):
     return is_regressor(_inner(learner)[0])
 
@@ -338,7 +356,8 @@ class QueryByCommittee(BaseQueryStrategy):
 
     def __query_tags__(self):
         task = "regression" if self.method == "variance" else "classification"
-        return QueryStrategyTags(requires_samples=True, stochastic=True, task=task)
+        return QueryStrategyTags(requires_samples=True, stochastic=True, task=task,
+                                 supports_dask_pool=True)
 
     def _query(self, X_pool, learner, budget, random_state):
         name = type(self).__name__
@@ -351,15 +370,23 @@ class QueryByCommittee(BaseQueryStrategy):
                 f"({type(learner).__name__}); use method={ok}."
             )
         committee = _build_committee(learner, self.method, self.n_members, random_state, name)
-        n = X_pool.shape[0]
-        k = 1 if regression else committee.n_classes
-        chunk = pool_chunk_size(n, row_bytes=8 * len(committee.members) * (k + 1) * 2)
-        scores = np.empty(n)
-        for sl in iter_pool_chunks(n, chunk):
-            if self.method == "vote_entropy":
-                scores[sl] = vote_entropy(committee.votes(X_pool[sl]), k)
-            elif self.method == "kl_divergence":
-                scores[sl] = kl_disagreement(committee.proba(X_pool[sl]))
-            else:
-                scores[sl] = committee.predictions(X_pool[sl]).var(axis=0)
+        scores = _committee_scores(X_pool, committee=committee, method=self.method)
         return top_k(scores, budget), scores
+
+    def _pool_scorer(self, learner, random_state):
+        """Per-block scores for dask pools (see :mod:`skactive.utils._pools`):
+        the committee is built (bootstrap members fitted) once, in the client."""
+        self._check_method(learner)
+        committee = _build_committee(learner, self.method, self.n_members, random_state,
+                                     type(self).__name__)
+        return partial(_committee_scores, committee=committee, method=self.method)
+
+    def _check_method(self, learner):
+        regression = _is_regression(learner)
+        if regression != (self.method == "variance"):
+            kind = "a regressor" if regression else "a classifier"
+            ok = "'variance'" if regression else "'vote_entropy' or 'kl_divergence'"
+            raise ValueError(
+                f"{type(self).__name__}(method={self.method!r}) cannot score {kind} "
+                f"({type(learner).__name__}); use method={ok}."
+            )

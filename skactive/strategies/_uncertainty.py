@@ -1,10 +1,13 @@
 """Uncertainty sampling from one model: entropy, margin, least confidence,
 variation ratio."""
 
+from functools import partial
+
 import numpy as np
 
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..utils import entropy, margin, reduce_class_scores, top_k
+from ..utils._scores import class_score_reducer
 
 __all__ = ["Entropy", "LeastConfidence", "Margin", "VarRatio"]
 
@@ -18,8 +21,13 @@ class _UncertaintySampling(BaseQueryStrategy):
 
     def __query_tags__(self):
         if self._scores_kind == "proba":
-            return QueryStrategyTags(requires_proba=True)
-        return QueryStrategyTags(requires_scores=True)
+            return QueryStrategyTags(requires_proba=True, supports_dask_pool=True)
+        return QueryStrategyTags(requires_scores=True, supports_dask_pool=True)
+
+    def _pool_scorer(self, learner, random_state):
+        """Per-block scores for dask pools (see :mod:`skactive.utils._pools`)."""
+        return partial(class_score_reducer, estimator=learner, reduce=self._utility,
+                       kind=self._scores_kind)
 
     @staticmethod
     def _utility(S):

@@ -52,6 +52,12 @@ def iter_pool_chunks(n_pool, chunk_size):
     return gen_batches(n_pool, max(int(chunk_size), 1))
 
 
+def _row_size(X):
+    """Number of values in one row of ``X`` (1 if unknown)."""
+    shape = getattr(X, "shape", None)
+    return int(np.prod(shape[1:], dtype=np.int64)) if shape is not None and len(shape) > 1 else 1
+
+
 def _scores_kind(estimator, kind):
     if kind == "proba":
         if not hasattr(estimator, "predict_proba"):
@@ -197,8 +203,9 @@ def reduce_class_scores(estimator, X, reduce, *, kind="auto", chunk_size=None):
     n = X.shape[0]
     if chunk_size is None:
         n_classes = len(getattr(estimator, "classes_", ())) or 64
-        # scores, a partitioned copy and the estimator's own temporaries
-        chunk_size = pool_chunk_size(n, row_bytes=8 * n_classes * 4)
+        # scores, a partitioned copy and the estimator's own temporaries, plus a
+        # float64 copy of the input rows (a memmap chunk is read and converted)
+        chunk_size = pool_chunk_size(n, row_bytes=8 * n_classes * 4 + 8 * _row_size(X))
     out = None
     for sl in iter_pool_chunks(n, chunk_size):
         S, _ = class_scores(estimator, X[sl], kind=kind)
@@ -207,6 +214,25 @@ def reduce_class_scores(estimator, X, reduce, *, kind="auto", chunk_size=None):
             out = np.empty((n,) + values.shape[1:], dtype=values.dtype)
         out[sl] = values
     return out, kind
+
+
+def class_score_reducer(X, block_id=0, *, estimator, reduce, kind="auto"):
+    """``reduce_class_scores(estimator, X, reduce, kind=kind)[0]``: the pool
+    scorer of the one-model uncertainty strategies on a block of a dask pool
+    (``block_id`` is unused: the scores are deterministic).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skactive.utils import margin
+    >>> from skactive.utils._scores import class_score_reducer
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> clf = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> class_score_reducer(X, estimator=clf, reduce=margin).shape
+    (4,)
+    """
+    return reduce_class_scores(estimator, X, reduce, kind=kind)[0]
 
 
 def chunked_predict(estimator, X, chunk_size=None):
