@@ -170,8 +170,8 @@ STRATEGY_NOTES = {
         "diversity), cheap when ``K`` is small.",
     },
     "CoreGCN": {
-        "cost": "trains a GCN on a graph of up to ``subset_size`` samples: O(s^2 D) "
-        "per epoch, then k-center greedy",
+        "cost": "trains a GCN on a graph of up to ``subset_size`` samples: O(s D h) "
+        "per epoch (low-rank adjacency, never s x s), then k-center greedy",
         "when": "Deep models whose embedding graph separates labelled from unlabelled "
         "regions; heavy, for small pools or subsets.",
     },
