@@ -16,7 +16,8 @@ from skactive.strategies import VAAL
 
 def test_without_torch_a_clear_error(monkeypatch):
     X, y = load_letter(return_X_y=True)
-    learner = ActiveLearner(make_pipeline(StandardScaler(), LogisticRegression()), random_state=0).fit(X[:100], y[:100])
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    learner = ActiveLearner(pipe, random_state=0).fit(X[:100], y[:100])
     monkeypatch.setitem(sys.modules, "skactive.neural._vaal", None)  # import -> ImportError
     with pytest.raises(LearnerCapabilityError, match="PyTorch"):
         VAAL(max_epochs=1).query(X[100:200], learner, 2)
@@ -106,7 +107,8 @@ def test_seeded_without_global_effects(digits):
 
 def test_contract_with_a_sklearn_learner():
     X, y = load_letter(return_X_y=True)
-    learner = ActiveLearner(make_pipeline(StandardScaler(), LogisticRegression()), random_state=0).fit(X[:80], y[:80])
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    learner = ActiveLearner(pipe, random_state=0).fit(X[:80], y[:80])
     strategy = VAAL(max_epochs=1, latent_dim=4, batch_size=128)
     check_query_strategy(strategy, learner=learner, X_pool=X[80:280])
     with pytest.raises(ValueError, match="vae"):

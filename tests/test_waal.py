@@ -152,7 +152,7 @@ def test_gamma_ratio_and_penalty_sign(digits):
                         alpha=1.0, gamma_ratio=0.5, gp_weight=2.0, critic_penalty=penalty)
         grads[penalty] = critic.weight.grad.clone()
         w = critic.weight.detach()
-        # d/dw [-(0 - 0.5 * w.1) + sign * 2 * (||w|| - 1)^2] = 0.5 * 1 + sign * 4 (||w|| - 1) w / ||w||
+        # d/dw [-(0 - 0.5 w.1) + sign 2 (||w|| - 1)^2] = 0.5 * 1 + sign 4 (||w|| - 1) w / ||w||
         expected = 0.5 * torch.ones(1, 3) + sign * 4 * (5 - 1) * w / 5
         torch.testing.assert_close(grads[penalty], expected)
     assert not torch.equal(grads["reference"], grads["wgan-gp"])

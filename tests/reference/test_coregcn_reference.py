@@ -83,7 +83,8 @@ def ref_coregcn(Z_unlab, Z_lab, budget, seed, *, hidden=128, dropout=0.3, epochs
         for _ in range(epochs):
             opt.zero_grad()
             scores, _ = forward(True)
-            loss = -torch.log(scores[n_u:]).mean() - lambda_loss * torch.log(1 - scores[:n_u]).mean()
+            lnl, lnu = torch.log(scores[n_u:]), torch.log(1 - scores[:n_u])
+            loss = -lnl.mean() - lambda_loss * lnu.mean()
             loss.backward()
             opt.step()
         with torch.no_grad():

@@ -138,8 +138,10 @@ def standardise(X_lab, X_pool):
     both = np.concatenate([X_lab, X_pool]).astype(np.float32)
     mean, std = both.mean(0, keepdims=True), both.std(0, keepdims=True)
     std[std < 1e-8] = 1.0
-    f = lambda A: torch.from_numpy(np.ascontiguousarray((A.astype(np.float32) - mean) / std))  # noqa: E731
-    return f(X_lab), f(X_pool)
+    def scale(A):
+        return torch.from_numpy(np.ascontiguousarray((A.astype(np.float32) - mean) / std))
+
+    return scale(X_lab), scale(X_pool)
 
 
 def jaccard(a, b):
