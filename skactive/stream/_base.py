@@ -199,11 +199,11 @@ class BaseStreamSelector(BaseEstimator):
             if self._requires_learner:
                 self._check_learner(learner)
             utilities = np.asarray(self._utilities(X, learner), dtype=float)
-        self.__dict__.pop("_pending", None)
-        sim = _copy_state(self)
+        sim = _copy_state(self)  # committed only when the replay succeeds
         sim._advance(utilities, forced=mask)
         sim._after_update(X, mask)
         self.__dict__.update(sim.__dict__)
+        self.__dict__.pop("_pending", None)
         return self
 
     @staticmethod
