@@ -296,6 +296,18 @@ def test_unfitted_pipeline_features_are_fitted_on_the_pool():
     assert not hasattr(pipe[0], "mean_")  # the user's pipeline is untouched
 
 
+def test_unfitted_grid_search_of_a_pipeline_uses_its_features():
+    from sklearn.model_selection import GridSearchCV
+
+    rng = np.random.RandomState(0)
+    X = np.c_[_blobs()[:, 0], rng.normal(scale=1000.0, size=24)]
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    search = GridSearchCV(pipe, {"logisticregression__C": [0.1, 1.0]}, cv=2)
+    s = TypiClust(random_state=0)
+    idx = ActiveLearner(search, query_strategy=s).query(X, budget=3)
+    np.testing.assert_array_equal(idx, ActiveLearner(pipe, query_strategy=s).query(X, 3))
+
+
 @pytest.mark.parametrize("name", ["random", "kmeans", "kcenter", "typiclust", "probcover"])
 def test_model_free_strategies_choose_the_initial_set(name):
     from skactive.experiments import get_strategy
