@@ -28,6 +28,7 @@ percent.
 
 import argparse
 import json
+import os
 import sys
 import time
 import tracemalloc
@@ -208,6 +209,7 @@ def main(argv=None):
     parser.add_argument("--ref-picks", type=int, default=20)
     parser.add_argument("--only", default="badge,kcenter,clustering")
     parser.add_argument("--kmeans-budget", type=int, default=1000)
+    parser.add_argument("--out", default=None, help="write the results to this JSON file")
     args = parser.parse_args(argv)
     s = 20 if args.quick else 1
     only = set(args.only.split(","))
@@ -227,6 +229,14 @@ def main(argv=None):
         print(json.dumps({k: results[k] for k in ("KMeansSampling", "KMeansSampling minibatch",
                                                   "ClusterMargin")}),
               flush=True)
+    if args.out:
+        import platform
+
+        results["machine"] = {"platform": platform.platform(), "cpu_count": os.cpu_count(),
+                              "loadavg_at_end": list(os.getloadavg()),
+                              "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
+        with open(args.out, "w") as fh:
+            json.dump(results, fh, indent=1)
     return results
 
 
