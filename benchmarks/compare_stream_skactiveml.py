@@ -104,3 +104,17 @@ for t in range(N):
     theirs.update(u[t:t + 1, None], q, utilities=u[t:t + 1])
     b[t] = len(q) > 0
 print(f"{'BalancedQuantileFilter':28s} {np.mean(a == b):7.4f} {a.sum():5d} {b.sum():6d}")
+
+# PAL's expected gain against scikit-activeml's cost_reduction (0/1 loss)
+from skactiveml.pool._probabilistic_al import cost_reduction  # noqa: E402
+
+from skactive.stream import probabilistic_gain  # noqa: E402
+
+rng = np.random.RandomState(SEED)
+worst = 0.0
+for K, m in [(2, 1), (2, 2), (3, 2), (5, 2), (4, 3)]:
+    k = rng.gamma(0.5, 2.0, size=(200, K)) * (rng.rand(200, 1) < 0.8)
+    for prior in (1e-3, 1.0):
+        worst = max(worst, np.abs(cost_reduction(k, m_max=m, prior=prior)
+                                  - probabilistic_gain(k, m_max=m, prior=prior)).max())
+print(f"probabilistic_gain vs cost_reduction: max abs difference {worst:.1e} (2-5 classes, m_max 1-3)")

@@ -1,5 +1,7 @@
 """Stream-based active learning: decision rules, budgets, simulate_stream."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -15,6 +17,7 @@ from skactive.stream import (
     FixedUncertainty,
     RandomVariableUncertainty,
     Split,
+    StreamProbabilisticAL,
     StreamRandom,
     VariableUncertainty,
     simulate_stream,
@@ -254,7 +257,10 @@ def test_update_on_another_batch_recomputes_with_the_learner():
 
 
 # -- bad input ---------------------------------------------------------------
-@pytest.mark.parametrize("cls", SELECTORS)
+ALL = SELECTORS + [partial(StreamProbabilisticAL, classes=[0, 1])]
+
+
+@pytest.mark.parametrize("cls", ALL)
 @pytest.mark.parametrize("budget", [0, 0.0, -0.1, 1.5, "a"])
 def test_budget_outside_unit_interval(cls, budget):
     with pytest.raises(ValueError, match="budget"):
@@ -272,7 +278,7 @@ def test_learner_errors(cls):
         cls().query(col([0.6]), svc)
 
 
-@pytest.mark.parametrize("cls", SELECTORS)
+@pytest.mark.parametrize("cls", ALL)
 def test_nan_and_empty_arrivals(cls):
     with pytest.raises(ValueError, match="X_arriving"):
         cls().query(col([0.6, np.nan]), stub())
@@ -344,3 +350,57 @@ def test_simulate_stream_errors():
         simulate_stream(LogisticRegression(), LogisticRegression(), X, y)
     with pytest.raises(ValueError):
         simulate_stream(LogisticRegression(), VariableUncertainty(), X, y[:10])
+
+
+# -- StreamProbabilisticAL ----------------------------------------------------
+def test_probabilistic_gain_hand_case():
+    from skactive.stream import probabilistic_gain
+
+    # k = (0, 0), prior 1: now 1/2 right; one label -> decision = that label,
+    # right with (1 + 1) / 3 whichever it is: gain 2/3 - 1/2 = 1/6
+    # k = (2, 0), prior 1: now 3/4; label 0 (p 3/4) -> 4/5, label 1 (p 1/4) -> still class 0: 3/5
+    # expected 3/4 * 4/5 + 1/4 * 3/5 = 3/4: gain 0 (one label cannot change the decision)
+    # k = (1, 0), prior 1: now 2/3; label 1 (p 1/3) ties -> class 0 (first), 2/4; label 0 -> 3/4
+    # expected 2/3 * 3/4 + 1/3 * 2/4 = 2/3: gain 0; with m_max=2: two labels of class 1
+    # (p 1/3 * 2/4 = 1/6) flip it: 1/6 * 3/5 + 1/3 * 2/5 (one each, class 0) + 1/2 * 4/5 = 2/3 -> 0
+    g = probabilistic_gain([[0, 0], [2, 0], [1, 0]], prior=1.0)
+    np.testing.assert_allclose(g, [1 / 6, 0, 0], atol=1e-12)
+    eps = 1e-3  # three empty classes: (1 + eps) / (1 + 3 eps) right after one label, 1/3 now
+    assert probabilistic_gain([[0, 0, 0]], prior=eps)[0] == pytest.approx((1 + eps) / (1 + 3 * eps) - 1 / 3)
+    with pytest.raises(ValueError, match="non-negative"):
+        probabilistic_gain([[-1.0, 0.0]])
+
+
+def test_stream_pal_utilities_density_times_gain():
+    from skactive.stream import StreamProbabilisticAL, probabilistic_gain
+
+    sel = StreamProbabilisticAL(budget=0.5, classes=[0, 1], gamma=1.0)
+    X0 = np.array([[0.0], [1.0]])
+    idx, u = sel.query(X0, return_utilities=True)
+    np.testing.assert_allclose(u, probabilistic_gain([[0, 0], [0, 0]]))  # no data: density 1
+    sel.update(X0, [0], y=[1])
+    X1 = np.array([[0.5]])
+    _, u1 = sel.query(X1, return_utilities=True)
+    k = np.array([[0.0, np.exp(-0.25)]])  # labelled x=0 (class 1) at distance 0.5
+    density = np.mean([np.exp(-0.25), np.exp(-0.25)])  # both arrivals at distance 0.5
+    np.testing.assert_allclose(u1, density * probabilistic_gain(k))
+    with pytest.raises(ValueError, match="needs y"):
+        sel.update(X1, [0])
+    with pytest.raises(ValueError, match="outside classes"):
+        sel.update(X1, [0], y=[7])
+    with pytest.raises(ValueError, match="decide from utilities"):
+        StreamProbabilisticAL(classes=[0, 1], budget_manager=FixedRateBudget()).query(X1)
+    with pytest.raises(ValueError, match="classes"):
+        StreamProbabilisticAL().query(X1)
+
+
+def test_stream_pal_simulate_spends_the_budget():
+    from skactive.stream import StreamProbabilisticAL
+
+    X, y = _letter(1200)
+    y = (y < 13).astype(int)
+    res = simulate_stream(LogisticRegression(max_iter=200), StreamProbabilisticAL(budget=0.1, gamma=2.0),
+                          X, y, n_initial=20, refit_every=10, batch_size=4, random_state=0)
+    assert 0.08 <= res.spent <= 0.12  # BIQF balances towards the budget
+    assert res.selector.y_labeled_.size == res.n_labels[-1]
+    assert res.accuracy[-1] > 0.6

@@ -11,6 +11,7 @@ label). :func:`simulate_stream` runs prequential (test-then-train) evaluation.
 
 from ._base import BaseStreamSelector
 from ._budget import BalancedQuantileFilter, BaseBudgetManager, EstimatedBudget, FixedRateBudget
+from ._pal import StreamProbabilisticAL, probabilistic_gain
 from ._random import StreamRandom
 from ._simulate import StreamResult, simulate_stream
 from ._uncertainty import FixedUncertainty, RandomVariableUncertainty, Split, VariableUncertainty
@@ -24,8 +25,10 @@ __all__ = [
     "FixedUncertainty",
     "RandomVariableUncertainty",
     "Split",
+    "StreamProbabilisticAL",
     "StreamRandom",
     "StreamResult",
     "VariableUncertainty",
+    "probabilistic_gain",
     "simulate_stream",
 ]

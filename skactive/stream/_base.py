@@ -163,7 +163,7 @@ class BaseStreamSelector(BaseEstimator):
         indices = np.flatnonzero(labeled)
         return (indices, utilities) if return_utilities else indices
 
-    def update(self, X_arriving, queried, learner=None):
+    def update(self, X_arriving, queried, learner=None, *, y=None):
         """Advance the state after the labels of ``X_arriving[queried]`` came back.
 
         Parameters
@@ -175,6 +175,9 @@ class BaseStreamSelector(BaseEstimator):
         learner : fitted classifier, default=None
             Needed only when ``X_arriving`` is not the batch of the last
             :meth:`query` (its utilities are then recomputed).
+        y : array-like of shape (n_queried,), default=None
+            The labels of ``X_arriving[queried]``, for selectors that keep label
+            statistics (:class:`StreamProbabilisticAL`); ignored by the others.
 
         Returns
         -------

@@ -167,7 +167,7 @@ def simulate_stream(learner, selector, X, y, *, n_initial=10, batch_size=1, refi
         Xb = X[lo:hi]
         correct[lo - start:hi - start] = np.asarray(model.predict(Xb)) == y[lo:hi]
         idx = selector.query(Xb, model)
-        selector.update(Xb, idx)
+        selector.update(Xb, idx, y=y[lo + idx])
         if idx.size:
             queried[lo - start + idx] = True
             labeled_idx.extend((lo + idx).tolist())
