@@ -64,6 +64,7 @@ API_TITLES = {
     "skactive.utils.estimator_checks": "Contract checks for strategies",
     "skactive.exceptions": "Exceptions",
     "skactive.stopping": "Stopping criteria",
+    "skactive.stream": "Stream-based active learning",
 }
 _SKIP_MODULES = {"skactive.__main__"}
 # base-class packages whose inherited members are left out of class pages
