@@ -12,7 +12,7 @@ dependencies), e.g. a throwaway virtual environment with ``pip install
 scikit-activeml modAL-python matplotlib`` and ``pip install -e . --no-deps``::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_peers.py \\
-        --sizes 10000,30000,100000,300000 --out doc/_static/performance/bench_peers.json \\
+        --sizes 10000,30000,100000,300000,1000000 --out doc/_static/performance/bench_peers.json \\
         --plot doc/_static/performance/query_time.png
 
 ``--plot-only`` redraws the figure from an existing JSON file. Peers missing
@@ -254,7 +254,7 @@ def plot(results, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,30000,100000,300000")
+    parser.add_argument("--sizes", default="10000,30000,100000,300000,1000000")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--slow-cutoff", type=float, default=5.0,
                         help="seconds above which a method is run only once per size")
