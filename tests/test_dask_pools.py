@@ -59,7 +59,7 @@ SCORED = [
 ]
 
 
-@pytest.mark.parametrize("strategy, which", SCORED, ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize("strategy, which", SCORED, ids=lambda s: s if isinstance(s, str) else type(s).__name__)
 def test_dask_pool_picks_equal_numpy(client, data, strategy, which):
     pool, lr, rf = data
     learner = lr if which == "lr" else rf
@@ -112,7 +112,7 @@ def test_dask_pool_not_materialised_in_client(client, data):
 
 
 @pytest.mark.parametrize("strategy", [KCenterGreedy(), KMeansSampling(random_state=0),
-                                      AlampDiv()], ids=lambda s: type(s).__name__)
+                                      AlampDiv()], ids=lambda s: s if isinstance(s, str) else type(s).__name__)
 def test_in_memory_strategies_refuse_dask_pools(data, strategy):
     pool, lr, _ = data
     assert not get_query_tags(strategy).supports_dask_pool

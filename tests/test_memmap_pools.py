@@ -41,7 +41,7 @@ def _peak(func):
 @pytest.mark.parametrize("strategy, which", [
     (Entropy(), "lr"), (Margin(), "lr"), (Alamp(), "lr"), (BALD(), "rf"),
     (QueryByCommittee(), "rf"),
-], ids=lambda s: type(s).__name__)
+], ids=lambda s: s if isinstance(s, str) else type(s).__name__)
 def test_memmap_pool_scored_in_chunks(pool, strategy, which):
     X, lr, rf = pool
     learner = lr if which == "lr" else rf
