@@ -64,6 +64,18 @@ def run_one_by_one(selector, X, learner):
     return np.array(out)
 
 
+# -- the shared contract ------------------------------------------------------
+@pytest.mark.parametrize("selector", [
+    FixedUncertainty(), VariableUncertainty(), RandomVariableUncertainty(), Split(), StreamRandom(),
+    StreamRandom(budget_manager=BalancedQuantileFilter()),
+    VariableUncertainty(budget_manager=EstimatedBudget()), StreamProbabilisticAL(),
+], ids=lambda s: type(s).__name__ + ("+" + type(s.budget_manager).__name__ if s.budget_manager else ""))
+def test_contract(selector):
+    from skactive.stream import check_stream_selector
+
+    check_stream_selector(selector)
+
+
 # -- decision rules on hand-computed cases ----------------------------------
 def test_fixed_uncertainty_threshold_and_window():
     # K=2, budget 0.2: theta = 1/2 + 0.2 * (1 - 1/2) = 0.6; 2 labels per 10 samples
@@ -184,8 +196,8 @@ def test_estimated_budget_recursion():
 @pytest.mark.parametrize("batch", [1, 7])
 def test_fixed_rate_never_exceeded_over_any_window(cls, batch):
     rng = np.random.RandomState(0)
-    X = col(0.5 + 0.5 * rng.random_sample(1200))
-    X[400:600] = 0.5  # a burst of maximally uncertain samples
+    X = col(0.5 + 0.5 * rng.random_sample(800))
+    X[300:450] = 0.5  # a burst of maximally uncertain samples
     kw = {"random_state": 0} if "random_state" in cls().get_params() else {}
     sel = cls(budget=0.1, budget_manager=FixedRateBudget(w=50), **kw)
     labeled = np.zeros(X.shape[0], bool)

@@ -10,6 +10,7 @@ label). :func:`simulate_stream` runs prequential (test-then-train) evaluation.
 """
 
 from ._base import BaseStreamSelector
+from ._checks import check_stream_selector
 from ._budget import BalancedQuantileFilter, BaseBudgetManager, EstimatedBudget, FixedRateBudget
 from ._pal import StreamProbabilisticAL, probabilistic_gain
 from ._random import StreamRandom
@@ -29,6 +30,7 @@ __all__ = [
     "StreamRandom",
     "StreamResult",
     "VariableUncertainty",
+    "check_stream_selector",
     "probabilistic_gain",
     "simulate_stream",
 ]

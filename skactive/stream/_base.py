@@ -158,7 +158,11 @@ class BaseStreamSelector(BaseEstimator):
         utilities = np.asarray(self._utilities(X, learner), dtype=float)
         self.__dict__.pop("_pending", None)
         sim = _copy_state(self)
-        labeled = sim._advance(utilities, forced=None)
+        saved = self._rng_state()
+        try:
+            labeled = sim._advance(utilities, forced=None)
+        finally:  # the dry run leaves the generator where it was
+            self._rng_state(saved)
         self._pending = (X, utilities, labeled, X_arriving)
         indices = np.flatnonzero(labeled)
         return (indices, utilities) if return_utilities else indices
@@ -203,11 +207,26 @@ class BaseStreamSelector(BaseEstimator):
                 self._check_learner(learner)
             utilities = np.asarray(self._utilities(X, learner), dtype=float)
         sim = _copy_state(self)  # committed only when the replay succeeds
-        sim._advance(utilities, forced=mask)
-        sim._after_update(X, mask)
+        saved = self._rng_state()
+        try:
+            sim._advance(utilities, forced=mask)
+            sim._after_update(X, mask)
+        except BaseException:
+            self._rng_state(saved)
+            raise
         self.__dict__.update(sim.__dict__)
         self.__dict__.pop("_pending", None)
         return self
+
+    def _rng_state(self, state=None):
+        """Get (or, given ``state``, restore) the generator's state; only for
+        selectors that draw random numbers (those with a ``random_state``)."""
+        if "random_state" not in self.__dict__:
+            return None
+        if state is None:
+            return self.random_state_.get_state()
+        self.random_state_.set_state(state)
+        return state
 
     @staticmethod
     def _queried_mask(queried, n):
@@ -271,18 +290,15 @@ class BaseStreamSelector(BaseEstimator):
 
 def _copy_state(obj):
     """A copy of a selector (or budget manager) whose state can be advanced
-    without touching ``obj``: arrays, random generators and the budget
-    manager are copied, parameters are shared (they are never mutated).
+    without touching ``obj``: arrays and the budget manager are copied,
+    parameters are shared (they are never mutated); the random generator is
+    shared too, its state is saved and restored around the copy's run.
     Much cheaper than ``copy.deepcopy`` on every arriving sample."""
     new = object.__new__(type(obj))
     d = {}
     for key, value in obj.__dict__.items():
         if isinstance(value, np.ndarray):
             value = value.copy()
-        elif isinstance(value, np.random.RandomState):
-            rs = np.random.RandomState()
-            rs.set_state(value.get_state())
-            value = rs
         elif isinstance(value, BaseBudgetManager) and key.endswith("_"):
             value = _copy_state(value)
         elif isinstance(value, (list, dict, set)):

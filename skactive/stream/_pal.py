@@ -115,6 +115,9 @@ class StreamProbabilisticAL(BaseStreamSelector):
     selector keeps its own label statistics, so it needs the labels:
     :meth:`update` takes ``y`` (the labels of the queried samples). The
     learner is used only for its ``classes_`` when ``classes`` is None.
+    The utilities of a batch come from the state at its start (the label
+    statistics and the density window grow in :meth:`update`); the budget
+    manager still decides the batch's samples in order.
 
     Parameters
     ----------
@@ -177,6 +180,8 @@ class StreamProbabilisticAL(BaseStreamSelector):
     }
     _requires_learner = False
     _manager_kind = "filter"
+    #: utilities depend on the selector's state (refreshed between batches)
+    _stateful_utilities = True
 
     def __init__(self, budget=0.1, budget_manager=None, classes=None, gamma=None, m_max=1,
                  prior=1e-3, density_window=100, label_window=None):
