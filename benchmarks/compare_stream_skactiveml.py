@@ -46,12 +46,16 @@ sclf = SklearnClassifier(LogisticRegression(max_iter=300), classes=classes).fit(
 stream = X[500:500 + N]
 
 
-def run_ours(sel):
+def run_ours(sel, extra_draw=False):
     out = np.zeros(N, bool)
     for t in range(N):
         x = stream[t:t + 1]
         idx = sel.query(x, clf)
+        state = sel.random_state_.get_state() if extra_draw else None
         sel.update(x, idx)
+        if extra_draw:  # scikit-activeml's update: one uniform per arrival, the normal is not kept
+            sel.random_state_.set_state(state)
+            sel.random_state_.random_sample(1)
         out[t] = len(idx) > 0
     return out
 
@@ -90,6 +94,11 @@ print(f"{'strategy':28s} {'agree':>7s} {'ours':>5s} {'theirs':>6s}")
 for name, (ours, theirs) in cases.items():
     a, b = run_ours(ours), run_theirs(theirs)
     print(f"{name:28s} {np.mean(a == b):7.4f} {a.sum():5d} {b.sum():6d}")
+# the same rule once our generator is advanced as scikit-activeml's is (a check of the rule)
+ours = RandomVariableUncertainty(budget=B, budget_manager=EstimatedBudget(w=W), random_state=SEED)
+theirs = SRandVar(budget=B, budget_manager=RandomVariableUncertaintyBudgetManager(w=W, budget=B, random_state=SEED))
+a, b = run_ours(ours, extra_draw=True), run_theirs(theirs)
+print(f"{'RandomVarUnc, their RNG use':28s} {np.mean(a == b):7.4f} {a.sum():5d} {b.sum():6d}")
 
 # budget managers alone on a shared utility stream (uniform utilities)
 u = np.random.RandomState(SEED).random_sample(N)
