@@ -83,7 +83,9 @@ class BaseStreamSelector(BaseEstimator):
         if hasattr(self, "budget_manager_"):
             return
         self._validate_params()
-        bm = self.budget_manager if self.budget_manager is not None else self._default_budget_manager()
+        bm = self.budget_manager
+        if bm is None:
+            bm = self._default_budget_manager()
         if not isinstance(bm, BaseBudgetManager):
             raise TypeError(f"budget_manager must be a skactive.stream budget manager, got {bm!r}.")
         if self._manager_kind == "filter" and not bm.is_filter:
@@ -239,7 +241,9 @@ class BaseStreamSelector(BaseEstimator):
             return q.copy()
         q = q.ravel()
         if q.size and (not np.issubdtype(q.dtype, np.integer) or q.min() < 0 or q.max() >= n):
-            raise ValueError(f"queried must hold indices in [0, {n}) or a boolean mask, got {queried!r}.")
+            raise ValueError(
+                f"queried must hold indices in [0, {n}) or a boolean mask, got {queried!r}."
+            )
         if np.unique(q).size != q.size:
             raise ValueError("queried holds duplicate indices.")
         mask = np.zeros(n, dtype=bool)

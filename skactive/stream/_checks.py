@@ -26,7 +26,9 @@ def _run(selector, learner, X, y, batch):
         if idx.dtype.kind != "i" or idx.ndim != 1:
             raise AssertionError(f"query must return a 1-D int array, got {idx!r}.")
         if idx.size and (np.any(np.diff(idx) <= 0) or idx[0] < 0 or idx[-1] >= Xb.shape[0]):
-            raise AssertionError(f"query returned indices that are not unique, increasing and in range: {idx}.")
+            raise AssertionError(
+                f"query returned indices that are not unique, increasing and in range: {idx}."
+            )
         again = selector.query(Xb, learner)
         if not np.array_equal(idx, again):
             raise AssertionError("query has a side effect: a second call decided differently.")

@@ -252,12 +252,17 @@ class StreamProbabilisticAL(BaseStreamSelector):
         classes = self._classes(None)
         if mask.any():
             if y is None:
-                raise ValueError("StreamProbabilisticAL.update needs y, the labels of the queried samples.")
+                raise ValueError(
+                    "StreamProbabilisticAL.update needs y, the labels of the queried samples."
+                )
             y = np.asarray(y).ravel()
             if y.shape[0] != mask.sum():
-                raise ValueError(f"y has {y.shape[0]} labels for {int(mask.sum())} queried samples.")
+                raise ValueError(
+                    f"y has {y.shape[0]} labels for {int(mask.sum())} queried samples."
+                )
             pos = np.searchsorted(classes, y)
-            if (pos >= classes.size).any() or (classes[np.minimum(pos, classes.size - 1)] != y).any():
+            known = classes[np.minimum(pos, classes.size - 1)] == y
+            if (pos >= classes.size).any() or not known.all():
                 raise ValueError(f"y holds labels outside classes {classes.tolist()}.")
             Xl = X[mask] if self.X_labeled_ is None else np.vstack([self.X_labeled_, X[mask]])
             yl = np.concatenate([self.y_labeled_, pos])

@@ -119,8 +119,11 @@ def simulate_stream(learner, selector, X, y, *, n_initial=10, batch_size=1, refi
     True
     """
     if not isinstance(selector, BaseStreamSelector):
-        raise TypeError(f"selector must be a skactive.stream selector, got {type(selector).__name__}.")
-    X = check_array(X, accept_sparse=["csr"], dtype=None, ensure_all_finite="allow-nan", input_name="X")
+        raise TypeError(
+            f"selector must be a skactive.stream selector, got {type(selector).__name__}."
+        )
+    X = check_array(X, accept_sparse=["csr"], dtype=None, ensure_all_finite="allow-nan",
+                    input_name="X")
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}.")

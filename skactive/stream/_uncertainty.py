@@ -93,7 +93,10 @@ class FixedUncertainty(_Uncertainty):
     def _utilities(self, X, learner):
         u = super()._utilities(X, learner)
         K = self._n_classes
-        self.theta_ = float(self.theta) if self.theta is not None else 1.0 / K + self.budget * (1.0 - 1.0 / K)
+        if self.theta is not None:
+            self.theta_ = float(self.theta)
+        else:
+            self.theta_ = 1.0 / K + self.budget * (1.0 - 1.0 / K)
         return u
 
     def _want(self, utility):
