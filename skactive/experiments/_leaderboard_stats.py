@@ -99,6 +99,15 @@ def summarize_regime(runs, regime, *, alpha=0.05):
     runs = [r for r in runs if r.meta["regime"] == regime]
     if not runs:
         return None
+    # the seeds random sampling finished on every dataset of the regime, so that
+    # every dataset counts with the same seeds
+    per_d = {}
+    for r in runs:
+        if r.meta["strategy"] == "random":
+            per_d.setdefault(r.meta["dataset"], set()).add(r.meta["seed"])
+    if per_d:
+        common = set.intersection(*per_d.values())
+        runs = [r for r in runs if r.meta["seed"] in common]
     res = ExperimentResults(runs)
     per_dataset, tests, aubcs = {}, {}, {}
     times = {}
