@@ -360,6 +360,10 @@ def test_simulate_stream_errors():
     X, y = np.random.RandomState(0).normal(size=(30, 2)), np.arange(30) % 2
     with pytest.raises(ValueError, match="n_initial"):
         simulate_stream(LogisticRegression(), VariableUncertainty(), X, y, n_initial=30)
+    with pytest.raises(ValueError, match="n_initial"):
+        simulate_stream(LogisticRegression(), VariableUncertainty(), X, y, n_initial=0)
+    with pytest.raises(ValueError, match="single class"):
+        simulate_stream(LogisticRegression(), VariableUncertainty(), X, np.zeros(30, int))
     with pytest.raises(ValueError, match="refit_every"):
         simulate_stream(LogisticRegression(), VariableUncertainty(), X, y, refit_every=0)
     with pytest.raises(ValueError, match="partial_fit"):

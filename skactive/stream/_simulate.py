@@ -85,8 +85,9 @@ def simulate_stream(learner, selector, X, y, *, n_initial=10, batch_size=1, refi
         The stream, in arrival order.
     y : array-like of shape (n_samples,)
         Its labels (revealed only for the labelled samples).
-    n_initial : int, default=10
-        Samples labelled before the stream starts.
+    n_initial : int >= 1, default=10
+        Samples labelled before the stream starts (the learner is cloned, so
+        it needs a first fit).
     batch_size : int, default=1
         Samples arriving together.
     refit_every : int, default=1
@@ -128,7 +129,7 @@ def simulate_stream(learner, selector, X, y, *, n_initial=10, batch_size=1, refi
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}.")
     check_consistent_length(X, y)
-    for name, value, low in [("n_initial", n_initial, 0), ("batch_size", batch_size, 1),
+    for name, value, low in [("n_initial", n_initial, 1), ("batch_size", batch_size, 1),
                              ("refit_every", refit_every, 1), ("window", window, 1)]:
         if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
@@ -148,17 +149,15 @@ def simulate_stream(learner, selector, X, y, *, n_initial=10, batch_size=1, refi
     classes = np.unique(y) if classes is None else np.asarray(classes)
 
     start = n_initial
-    if n_initial > 0:
-        while start < n and np.unique(y[:start]).size < 2:
-            start += 1
-        if start >= n:
-            raise ValueError("y holds a single class: nothing to learn.")
+    while start < n and np.unique(y[:start]).size < 2:
+        start += 1
+    if start >= n:
+        raise ValueError("y holds a single class before the end of X: nothing to learn.")
     labeled_idx = list(range(start))
-    if start > 0:
-        if use_partial:
-            model.partial_fit(X[:start], y[:start], classes=classes)
-        else:
-            model.fit(X[:start], y[:start])
+    if use_partial:
+        model.partial_fit(X[:start], y[:start], classes=classes)
+    else:
+        model.fit(X[:start], y[:start])
 
     n_stream = n - start
     queried = np.zeros(n_stream, dtype=bool)
