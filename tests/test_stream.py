@@ -428,3 +428,19 @@ def test_stream_pal_simulate_spends_the_budget():
     assert 0.08 <= res.spent <= 0.12  # BIQF balances towards the budget
     assert res.selector.y_labeled_.size == res.n_labels[-1]
     assert res.accuracy[-1] > 0.6
+
+
+@pytest.mark.parametrize("cls", [VariableUncertainty, Split, StreamRandom])
+def test_fixed_rate_long_stream(cls):
+    # 20000 arrivals in batches of 40, a budget of 5 %, windows of 200 (at most 10 labels)
+    rng = np.random.RandomState(2)
+    X = col(np.clip(0.5 + 0.5 * rng.beta(0.5, 2.0, 20000), 0.5, 1.0))
+    kw = {"random_state": 0} if "random_state" in cls().get_params() else {}
+    sel = cls(budget=0.05, budget_manager=FixedRateBudget(w=200), **kw)
+    labeled = np.zeros(X.shape[0], bool)
+    for lo in range(0, X.shape[0], 40):
+        idx = sel.query(X[lo:lo + 40], stub())
+        sel.update(X[lo:lo + 40], idx)
+        labeled[lo + idx] = True
+    assert np.convolve(labeled, np.ones(200, int), mode="valid").max() <= 10
+    assert 0.04 <= labeled.mean() <= 0.05
