@@ -197,7 +197,8 @@ def _short_answer(summaries):
         albl = next((r for r in rows if r["strategy"] == "albl"), None)
         line = f"* ``{regime}`` ({s['n_datasets']} datasets): best on average {top}"
         if albl is not None:
-            line += (f"; ``albl`` {albl['mean']:+.2f} {_fmt_ci(albl)}, worst dataset "
+            mean = "" if albl in rows[:3] else f" {albl['mean']:+.2f} {_fmt_ci(albl)},"
+            line += (f"; ``albl``{mean} worst dataset "
                      f"{albl['worst'][1]:+.1f} ({albl['worst'][0]})")
         below = [r["strategy"] for r in rows if r["ci_high"] < 0]
         if below:
