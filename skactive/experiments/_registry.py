@@ -29,8 +29,6 @@ _STRATEGY_CLASSES = {
     "kcenter": "KCenterGreedy",
     "typiclust": "TypiClust",
     "probcover": "ProbCover",
-    "typiclust": "TypiClust",
-    "probcover": "ProbCover",
     "cluster-margin": "ClusterMargin",
     "badge": "BADGE",
     "alfa-mix": "AlfaMix",
