@@ -11,6 +11,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .utils._multilabel import (
+    binarize_multilabel,
+    encode_multilabel,
+    fit_multilabel_estimator,
+    is_multilabel_target,
+    multilabel_proba,
+)
 from .utils._validation import check_supported_estimator
 
 __all__ = ["ActiveLearner"]
@@ -73,6 +80,21 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     tag is ``"regression"`` or ``"both"`` accept it (e.g.
     :class:`~skactive.strategies.GreedySamplingX`).
 
+    Multi-label ``y`` is accepted too, for estimators that support it
+    (``OneVsRestClassifier``, ``MultiOutputClassifier``, ``ClassifierChain``,
+    random forests, k-NN, ``MLPClassifier``): a 2-D 0/1 indicator matrix
+    ``(n, L)``, or a list of label sets (``[{"a", "b"}, {"c"}]``, binarised
+    with :class:`~sklearn.preprocessing.MultiLabelBinarizer`, kept in
+    ``label_binarizer_`` so that :meth:`teach` and :meth:`score` take label
+    sets too). ``predict`` then returns the ``(n, L)`` indicator matrix
+    (scikit-learn's convention; ``learner.label_binarizer_.inverse_transform``
+    gives label sets back), ``predict_proba`` the ``(n, L)`` matrix of
+    ``P(label = 1)`` (one format for every estimator, see
+    :func:`skactive.utils._multilabel.multilabel_proba`), ``score`` the
+    subset accuracy, and only multi-label strategies (tag ``multilabel``,
+    e.g. :class:`~skactive.strategies.BinaryMinimum`) or model-free ones
+    (random, k-center...) accept the learner. See :ref:`multilabel`.
+
     Parameters
     ----------
     estimator : classifier or regressor, default=None
@@ -88,7 +110,10 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         this set, and ``predict_proba`` always has ``len(classes)`` columns
         (zeros for classes the labelled set does not contain yet).
         ``decision_function`` is widened too, with ``-inf`` for those classes.
-        Classifiers only (a ``ValueError`` with a regressor).
+        Classifiers only (a ``ValueError`` with a regressor). With multi-label
+        ``y``: the label names, in column order for an indicator matrix
+        (``len(classes)`` must be ``L``), or every label that label sets may
+        contain (labels outside it raise a ``ValueError``).
     warm_start : bool, default=False
         If False, every :meth:`teach` fits a fresh clone of ``estimator`` on all
         labelled data. If True, the new model starts from a copy of the current
@@ -115,7 +140,15 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     y_labeled_ : ndarray of shape (n_labeled,)
         Their labels (targets for a regressor).
     classes_ : ndarray of shape (n_classes,)
-        The label set (classifiers only).
+        The label set (classifiers only). Multi-label: the label names (the
+        column names of ``predict``/``predict_proba``; ``arange(L)`` for an
+        indicator ``y`` without ``classes``).
+    n_labels_ : int
+        Number of labels ``L``; only after a multi-label :meth:`fit`.
+    label_binarizer_ : MultiLabelBinarizer or None
+        Fitted on the label sets given to :meth:`fit` (None for an indicator
+        matrix); only after a multi-label :meth:`fit`. ``y_labeled_`` is then
+        the ``(n_labeled, L)`` indicator matrix.
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -223,6 +256,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         allow_nan = get_tags(self).input_tags.allow_nan
         if not reset:
             X = self._to_frame(X)
+        multilabel = self._encode_multilabel(y, reset)
+        if multilabel is not None:
+            y = multilabel
         X, y = validate_data(
             self,
             X,
@@ -233,12 +269,45 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             allow_nd=True,
             ensure_all_finite="allow-nan" if allow_nan else True,
             y_numeric=self._is_regression(),
+            multi_output=multilabel is not None,
         )
         if check_targets and not self._is_regression():
             check_classification_targets(y)
         return X, y
 
+    def _is_multilabel(self):
+        """True after a :meth:`fit` on multi-label ``y``."""
+        return hasattr(self, "n_labels_")
+
+    def _encode_multilabel(self, y, reset):
+        """Multi-label ``y`` as an ``(n, L)`` int indicator matrix, None for
+        single-label ``y``; in :meth:`fit` (``reset``) it also sets
+        ``classes_``, ``n_labels_`` and ``label_binarizer_``."""
+        if self._is_regression():
+            return None
+        if not reset:
+            if self._is_multilabel():
+                return self._binarize(y)
+            if y is not None and is_multilabel_target(y):
+                raise ValueError(
+                    "y is multi-label (a 2-D indicator matrix or label sets), but this "
+                    "learner was fitted on single-label y; refit it with multi-label y."
+                )
+            return None
+        for attr in ("n_labels_", "label_binarizer_"):
+            self.__dict__.pop(attr, None)
+        if y is None or not is_multilabel_target(y):
+            return None
+        Y, self.classes_, self.label_binarizer_ = encode_multilabel(y, self.classes)
+        self.n_labels_ = Y.shape[1]
+        return Y
+
+    def _binarize(self, y):
+        return binarize_multilabel(y, self.classes_, self.label_binarizer_)
+
     def _check_labels(self, y):
+        if self._is_multilabel():
+            return
         if self.classes is not None and not self._is_regression():
             unknown = np.setdiff1d(np.unique(y), self.classes_)
             if unknown.size:
@@ -255,6 +324,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     return est.partial_fit(X, y, **fit_params)
                 return est.fit(X, y, **fit_params)
             return self._make_estimator().fit(X, y, **fit_params)
+        if self._is_multilabel():
+            return self._fit_multilabel(X, y, **fit_params)
         seen = np.unique(y)
         if seen.shape[0] < 2:
             raise ValueError(
@@ -275,6 +346,14 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return est.fit(X, y, **fit_params)
         return self._make_estimator().fit(X, y, **fit_params)
 
+    def _fit_multilabel(self, X, Y, **fit_params):
+        if self.warm_start and hasattr(self, "estimator_"):
+            est = copy.deepcopy(self.estimator_)
+            if hasattr(est, "partial_fit"):
+                return est.partial_fit(X, Y, **fit_params)
+            return est.fit(X, Y, **fit_params)
+        return fit_multilabel_estimator(self._make_estimator(), X, Y, **fit_params)
+
     def fit(self, X, y, **fit_params):
         """Fit the estimator on the initial labelled set.
 
@@ -282,8 +361,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, ...)
             Labelled samples.
-        y : array-like of shape (n_samples,)
-            Their labels; at least two classes.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Their labels; at least two classes. Multi-label: a 0/1 indicator
+            matrix, or a list of label sets.
         **fit_params : dict
             Passed to ``estimator.fit`` (not kept for later :meth:`teach` calls).
 
@@ -301,6 +381,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     f"{type(self.estimator).__name__} is a regressor (set classes=None)."
                 )
             self.__dict__.pop("classes_", None)
+        elif self._is_multilabel():
+            pass  # classes_ set by _encode_multilabel
         elif self.classes is not None:
             self.classes_ = np.unique(np.asarray(self.classes))
         else:
@@ -382,7 +464,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_new, ...)
-        y : array-like of shape (n_new,)
+        y : array-like of shape (n_new,) or (n_new, n_labels)
+            Multi-label learners: an indicator matrix, or label sets when
+            :meth:`fit` got label sets.
         X_pseudo, y_pseudo : array-like of shape (n_pseudo, ...) and (n_pseudo,), default=None
             Pseudo-labelled samples (e.g. from
             :meth:`skactive.strategies.CEAL.pseudo_labels`): the new model is
@@ -409,7 +493,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         X_all = _concat(self.X_labeled_, X)
         y_all = np.concatenate([self.y_labeled_, y])
         regression = self._is_regression()
-        if self.classes is None and not regression:
+        multilabel = self._is_multilabel()
+        if self.classes is None and not regression and not multilabel:
             self.classes_ = np.unique(y_all)
         X_fit, y_fit = X_all, y_all
         if (X_pseudo is None) != (y_pseudo is None):
@@ -418,7 +503,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             X_pseudo, y_pseudo = self._validate_Xy(
                 X_pseudo, y_pseudo, reset=False, check_targets=False
             )
-            unknown = [] if regression else np.setdiff1d(np.unique(y_pseudo), self.classes_)
+            unknown = [] if regression or multilabel else np.setdiff1d(
+                np.unique(y_pseudo), self.classes_)
             if len(unknown):
                 raise ValueError(f"y_pseudo contains labels {unknown.tolist()} not in classes_.")
             X_fit, y_fit = _concat(X_all, X_pseudo), np.concatenate([y_all, y_pseudo])
@@ -435,6 +521,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _widen(self, values, fill):
         """Map columns of ``estimator_.classes_`` onto ``classes_``."""
         est_classes = getattr(self.estimator_, "classes_", None)
+        if self._is_multilabel():
+            return values  # one column per label already
         if est_classes is None or np.array_equal(est_classes, self.classes_):
             return values
         values = np.asarray(values)
@@ -461,20 +549,30 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):
-        """Predict class labels with ``estimator_``."""
+        """Predict class labels with ``estimator_`` (multi-label: the
+        ``(n, L)`` 0/1 indicator matrix, columns in ``classes_`` order)."""
         X = self._check_X(X)
+        if self._is_multilabel():
+            Y = self.estimator_.predict(X)
+            return np.asarray(Y.toarray() if sparse.issparse(Y) else Y).astype(int)
         return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
-        """Class probabilities, one column per class in ``classes_``."""
+        """Class probabilities, one column per class in ``classes_``
+        (multi-label: ``P(label = 1)``, shape ``(n, L)``, for every estimator)."""
         X = self._check_X(X)
+        if self._is_multilabel():
+            return multilabel_proba(self.estimator_, X)
         return self._widen(self.estimator_.predict_proba(X), 0.0)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`."""
         X = self._check_X(X)
+        if self._is_multilabel():
+            with np.errstate(divide="ignore"):
+                return np.log(multilabel_proba(self.estimator_, X))
         return self._widen(self.estimator_.predict_log_proba(X), -np.inf)
 
     @available_if(_estimator_has("decision_function"))
@@ -487,8 +585,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
         """Score of ``estimator_`` on ``(X, y)`` (mean accuracy for classifiers,
-        R² for regressors)."""
+        R² for regressors; multi-label: subset accuracy, ``y`` as in
+        :meth:`teach`)."""
         X = self._check_X(X)
+        if self._is_multilabel():
+            y = self._binarize(y)
         if sample_weight is None:
             return self.estimator_.score(X, y)
         return self.estimator_.score(X, y, sample_weight=sample_weight)

@@ -15,6 +15,7 @@ from .utils._validation import (
     check_query_learner,
     named_feature_errors,
 )
+from .utils._multilabel import check_multilabel_learner
 
 __all__ = ["BaseQueryStrategy", "QueryStrategyTags", "get_query_tags"]
 
@@ -74,6 +75,12 @@ class QueryStrategyTags:
         :func:`skactive.utils._pools.query_dask_pool`). Strategies without it
         need the whole pool in memory and refuse dask pools with a
         ``ValueError``.
+    multilabel : bool
+        A multi-label strategy: it needs a learner fitted on multi-label
+        ``y`` (e.g. :class:`~skactive.strategies.BinaryMinimum`). Strategies
+        without it that read the model (``requires_fitted_learner``) refuse a
+        multi-label learner; model-free ones (random, k-center...) accept
+        both. See :func:`skactive.utils._multilabel.check_multilabel_learner`.
 
     Examples
     --------
@@ -95,6 +102,7 @@ class QueryStrategyTags:
     requires_fitted_learner: bool = True
     task: str = "classification"
     supports_dask_pool: bool = False
+    multilabel: bool = False
 
 
 _TASKS = ("classification", "regression", "both")
@@ -245,6 +253,7 @@ class BaseQueryStrategy(BaseEstimator):
         if hasattr(learner, "fit"):  # a missing learner is reported below
             _check_task(tags, learner, name)
         check_query_learner(learner, tags, name)
+        check_multilabel_learner(learner, tags, name)
         if is_dask_array(X_pool):  # scored on the workers; only indices come back
             with _keep_torch_modes(learner):
                 return query_dask_pool(
