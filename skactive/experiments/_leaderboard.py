@@ -258,6 +258,8 @@ def _fits_learner(strategy, regime):
         return False
     if getattr(tags, "task", "classification") == "regression":
         return False
+    if getattr(tags, "multilabel", False):  # multi-label strategies: not these runs
+        return False
     if regime == "svc-cv" and (tags.requires_proba or tags.requires_head_gradient):
         return False  # kernel SVC: no probabilities, no linear head
     return True

@@ -51,6 +51,16 @@ _STRATEGY_CLASSES = {
     "igs": "ImprovedGreedySampling",
     "qbc": "QueryByCommittee",
     "query-by-committee": "QueryByCommittee",
+    # multi-label (tag multilabel: a learner fitted on 2-D label indicators);
+    # single-label runs such as the leaderboard filter them out by that tag
+    "ml-binary-minimum": "BinaryMinimum",
+    "ml-max-loss": "MaxLoss",
+    "ml-mean-max-loss": "MeanMaxLoss",
+    "ml-mmc": "MMC",
+    "ml-min-confidence": "MinConfidence",
+    "ml-avg-confidence": "AvgConfidence",
+    "ml-max-score": "MaxScore",
+    "ml-avg-score": "AvgScore",
     # these need a torch network learner (skactive.neural)
     "bim": "AdversarialBIM",
     "deepfool": "AdversarialDeepFool",

@@ -21,6 +21,8 @@ from ._dbal import DBAL
 from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
 from ._lada import LADA
 from ._lpl import LPL, LearningLoss
+from ._multilabel import MMC, BinaryMinimum, MaxLoss, MeanMaxLoss
+from ._multilabel_confidence import AvgConfidence, AvgScore, MaxScore, MinConfidence
 from ._probcover import ProbCover, ball_graph, max_coverage_greedy, purity_delta
 from ._random import RandomSampling
 from ._regression import (
@@ -41,10 +43,13 @@ __all__ = [
     "Alamp",
     "AlampDiv",
     "AlfaMix",
+    "AvgConfidence",
+    "AvgScore",
     "BADGE",
     "BALD",
     "BatchBALD",
     "BatchBALDSaturationWarning",
+    "BinaryMinimum",
     "CDAL",
     "CEAL",
     "ClusterMargin",
@@ -63,10 +68,15 @@ __all__ = [
     "LearningLoss",
     "LeastConfidence",
     "LeastConfidenceDropout",
+    "MMC",
     "Margin",
     "MarginDiv",
     "MarginDropout",
+    "MaxLoss",
+    "MaxScore",
+    "MeanMaxLoss",
     "MeanSTD",
+    "MinConfidence",
     "ProbCover",
     "QueryByCommittee",
     "RandomDiv",

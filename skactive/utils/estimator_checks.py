@@ -22,6 +22,7 @@ __all__ = [
     "check_query_strategy",
     "contract_instance",
     "default_learner_and_pool",
+    "multilabel_learner_and_pool",
     "yield_query_checks",
 ]
 
@@ -83,6 +84,9 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
     loss-prediction or WAAL variant of the net for ``LPL`` and ``WAAL``). It
     has been taught once, so ``previous_estimator_`` is set.
 
+    Multi-label strategies (``multilabel`` tag) get a multi-label learner:
+    :func:`multilabel_learner_and_pool`.
+
     Regression strategies (``task="regression"`` tag) get a regression
     learner instead: scikit-learn's bundled diabetes data (real, 442 samples,
     10 features) and ``make_pipeline(StandardScaler(), Ridge())``, or a small
@@ -113,6 +117,8 @@ def default_learner_and_pool(strategy, n_pool=300, random_state=0):
 
     if get_query_tags(strategy).task == "regression":
         return _regression_learner_and_pool(strategy, n_pool, random_state)
+    if getattr(get_query_tags(strategy), "multilabel", False):
+        return multilabel_learner_and_pool(strategy, n_pool, random_state)
     X, y = load_letter(return_X_y=True)
     keep = np.flatnonzero(y < 5)[: 80 + n_pool]
     rng = np.random.RandomState(random_state)
@@ -158,6 +164,53 @@ def _regression_learner_and_pool(strategy, n_pool, random_state):
     learner.fit(X[:60], y[:60])
     learner.teach(X[60:80], y[60:80])
     return learner, X[80:], y[80:]
+
+
+def multilabel_learner_and_pool(strategy=None, n_pool=300, random_state=0):
+    """A fitted multi-label learner and a pool, for multi-label strategies.
+
+    The data are real: scikit-learn's bundled handwritten digits (8x8
+    images, 64 features) with four attributes of the digit as labels -- even,
+    at least 5, prime, a multiple of 3 -- so samples carry 0 to 3 labels.
+    The learner is an :class:`~skactive.ActiveLearner` around
+    ``make_pipeline(StandardScaler(), OneVsRestClassifier(LogisticRegression()))``
+    (per-label probabilities and decision values), fitted on 60 samples and
+    taught 20 more.
+
+    Returns
+    -------
+    learner : ActiveLearner
+    X_pool : ndarray of shape (n_pool, 64)
+    Y_pool : ndarray of shape (n_pool, 4)
+
+    Examples
+    --------
+    >>> from skactive.utils.estimator_checks import multilabel_learner_and_pool
+    >>> learner, X_pool, Y_pool = multilabel_learner_and_pool()
+    >>> learner.n_labels_, X_pool.shape, Y_pool.shape
+    (4, (300, 64), (300, 4))
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .._learner import ActiveLearner
+
+    X, digit = load_digits(return_X_y=True)
+    Y = np.column_stack(
+        [digit % 2 == 0, digit >= 5, np.isin(digit, (2, 3, 5, 7)), digit % 3 == 0]
+    ).astype(int)
+    keep = np.random.RandomState(random_state).permutation(X.shape[0])[: 80 + n_pool]
+    X, Y = X[keep], Y[keep]
+    estimator = make_pipeline(
+        StandardScaler(), OneVsRestClassifier(LogisticRegression(max_iter=500))
+    )
+    learner = ActiveLearner(estimator, query_strategy=strategy, random_state=random_state)
+    learner.fit(X[:60], Y[:60])
+    learner.teach(X[60:80], Y[60:80])
+    return learner, X[80:], Y[80:]
 
 
 def _seeded(strategy):
@@ -305,6 +358,33 @@ def check_query_bare_estimator(strategy, learner, X_pool):
         assert np.unique(idx).size == 3
 
 
+_OTHER_KIND = {}
+
+
+def check_query_learner_kind(strategy, learner, X_pool):
+    """A multi-label strategy refuses a single-label learner, and a
+    single-label strategy that reads the model refuses a multi-label one
+    (LearnerCapabilityError, a ValueError); model-free strategies accept both."""
+    tags = get_query_tags(strategy)
+    if getattr(tags, "multilabel", False):
+        kind, match = "single", "multi-label strategy"
+    elif tags.requires_fitted_learner and tags.task != "regression":
+        kind, match = "multi", None
+    else:
+        return
+    if kind not in _OTHER_KIND:
+        if kind == "single":
+            from ..strategies import Margin
+
+            _OTHER_KIND[kind] = default_learner_and_pool(Margin(), n_pool=30)
+        else:
+            _OTHER_KIND[kind] = multilabel_learner_and_pool(n_pool=30)
+    other, pool, _ = _OTHER_KIND[kind]
+    _expect_error(
+        LearnerCapabilityError, match, partial(_query, clone(strategy), other, pool, 2)
+    )
+
+
 _CHECKS = (
     check_query_indices,
     check_query_reproducible,
@@ -315,6 +395,7 @@ _CHECKS = (
     check_query_unfitted_learner,
     check_query_scores,
     check_query_bare_estimator,
+    check_query_learner_kind,
 )
 
 
