@@ -195,4 +195,45 @@ STRATEGY_NOTES = {
         "when": "Nets trained jointly with a critic on the unlabelled pool "
         "(:class:`~skactive.neural.WAALNet`): uncertain samples that also look unlabelled.",
     },
+    # multi-label (learner fitted on a 2-D label indicator matrix)
+    "BinaryMinimum": {
+        "cost": "O(n L), one ``decision_function`` (or ``predict_proba``)",
+        "when": "Multi-label SVMs and linear models: the sample with the least certain "
+        "single label; a cheap first choice.",
+    },
+    "MaxLoss": {
+        "cost": "O(n L), one ``decision_function`` (or ``predict_proba``)",
+        "when": "Multi-label data where most samples carry one label: favours samples "
+        "whose margins contradict a single-label reading.",
+    },
+    "MeanMaxLoss": {
+        "cost": "O(n L), one ``decision_function`` (or ``predict_proba``)",
+        "when": "Like Max Loss, averaged over the predicted labels: less biased towards "
+        "samples with many labels.",
+    },
+    "MMC": {
+        "cost": "O(n L log L) plus a logistic regression on the labelled set",
+        "when": "Multi-label text-like data with varying label counts: the loss "
+        "reduction under the predicted number of labels (strong in Yang et al.).",
+    },
+    "MinConfidence": {
+        "cost": "O(n L), one ``predict_proba``",
+        "when": "modAL's criterion (lowest per-label probability); kept for comparison "
+        "with modAL.",
+    },
+    "AvgConfidence": {
+        "cost": "O(n L), one ``predict_proba``",
+        "when": "modAL's criterion (highest mean label probability): favours samples "
+        "with many likely labels; for comparison with modAL.",
+    },
+    "MaxScore": {
+        "cost": "O(n L), ``predict_proba`` and ``predict``",
+        "when": "modAL's criterion (largest signed label score); for comparison with "
+        "modAL.",
+    },
+    "AvgScore": {
+        "cost": "O(n L), ``predict_proba`` and ``predict``",
+        "when": "modAL's criterion (largest mean signed label score); for comparison "
+        "with modAL.",
+    },
 }

@@ -34,6 +34,7 @@ TAG_LABELS = {
     "requires_neural_net": "a torch net (``ActiveNeuralNetClassifier``)",
     "requires_torch": "PyTorch installed (trains an auxiliary network)",
     "uses_previous_model": "the previous model (``previous_estimator_``)",
+    "multilabel": "a multi-label learner (2-D label indicators)",
 }
 # tags that do not describe a need of the learner
 NOT_NEEDS = {"stochastic", "task", "requires_fitted_learner"}
