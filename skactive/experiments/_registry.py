@@ -28,6 +28,7 @@ _STRATEGY_CLASSES = {
     "coreset": "CoreSet",
     "kcenter": "KCenterGreedy",
     "typiclust": "TypiClust",
+    "tcm": "TCM",
     "probcover": "ProbCover",
     "cluster-margin": "ClusterMargin",
     "badge": "BADGE",

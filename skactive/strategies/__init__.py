@@ -19,6 +19,7 @@ from ._committee import QueryByCommittee, kl_disagreement, vote_entropy
 from ._coregcn import CoreGCN
 from ._dbal import DBAL
 from ._diversity import CoreSet, KCenterGreedy, KMeansSampling, kcenter_greedy, nearest_to_centers
+from ._hybrid import TCM
 from ._lada import LADA
 from ._lpl import LPL, LearningLoss
 from ._multilabel import MMC, BinaryMinimum, MaxLoss, MeanMaxLoss
@@ -81,6 +82,7 @@ __all__ = [
     "QueryByCommittee",
     "RandomDiv",
     "RandomSampling",
+    "TCM",
     "TypiClust",
     "VAAL",
     "VarRatio",
