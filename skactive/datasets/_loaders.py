@@ -34,9 +34,14 @@ _DATASETS = {
     "ozone": ("ozone.npz", None, None,
               "Los Angeles ozone 1976, regression, 12 features, X has NaN"),
     "servo": ("servo.npz", None, None, "UCI Servo rise time, regression, 12 features"),
+    # multi-label (y is a 0/1 indicator matrix)
+    "emotions": ("emotions.npz", None, None,
+                 "MULAN emotions (music clips), multi-label, 72 features, 6 labels"),
 }
 #: datasets whose target is continuous (split without stratification)
 _REGRESSION = ("boston_housing", "ozone", "servo")
+#: datasets whose target is a 2-D 0/1 label-indicator matrix
+_MULTILABEL = ("emotions",)
 _ALIASES = {
     "page-blocks": "page_blocks",
     "poker-hand": "poker_hand",
@@ -47,7 +52,8 @@ _ALIASES = {
     "boston": "boston_housing",
     "boston-housing": "boston_housing",
 }
-_BUNDLED = ("letter", "satimage", "optdigits", "page_blocks", "shuttle", "poker_hand")
+_BUNDLED = ("letter", "satimage", "optdigits", "page_blocks", "shuttle", "poker_hand",
+            "emotions")
 
 
 def _resolve_name(name):
@@ -123,7 +129,9 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
     """Load a real benchmark dataset by name, offline.
 
     Tabular sets (``letter``, ``satimage``, ``optdigits``, ``page_blocks``,
-    ``shuttle``, ``poker_hand``) are bundled with the package; the image sets
+    ``shuttle``, ``poker_hand``) and the multi-label set ``emotions`` (MULAN,
+    593 music clips, 72 features, 6 labels, published 391 / 202 split; ``y``
+    is a 0/1 indicator matrix) are bundled with the package; the image sets
     (``mnist``, ``cifar10_subset``) and the regression sets
     (``boston_housing``, ``ozone`` -- whose ``X`` holds NaN -- and ``servo``)
     are looked up on the search path of :func:`get_data_paths`
@@ -146,7 +154,9 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
         (the official split when there is one, otherwise a stratified 80/20
         split with ``random_state=0``; not stratified for regression sets),
         ``has_official_split``, ``openml_id``, ``name``, ``task``
-        (``"classification"`` or ``"regression"``) and ``DESCR``.
+        (``"classification"``, ``"regression"`` or ``"multilabel"``) and
+        ``DESCR``; multi-label sets also carry ``target_names`` (one name per
+        label column) and ``feature_names``.
     (X, y) : tuple if ``return_X_y``
 
     Examples
@@ -158,6 +168,9 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
     >>> X, y = load_dataset("poker-hand", return_X_y=True)
     >>> X.shape
     (25010, 10)
+    >>> e = load_dataset("emotions")
+    >>> e.X_train.shape, e.y_train.shape, e.task
+    ((391, 72), (391, 6), 'multilabel')
     """
     key = _resolve_name(name)
     filename, openml_id, n_train, descr = _DATASETS[key]
@@ -188,6 +201,13 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
         if return_X_y:
             return X, y
         official = True
+    task = ("regression" if key in _REGRESSION
+            else "multilabel" if key in _MULTILABEL else "classification")
+    extra = {}
+    if "label_names" in arrays:  # multi-label sets name their label columns
+        extra["target_names"] = arrays["label_names"]
+    if "feature_names" in arrays:
+        extra["feature_names"] = arrays["feature_names"]
     return Bunch(
         data=X,
         target=y,
@@ -198,9 +218,10 @@ def load_dataset(name, *, data_home=None, return_X_y=False):
         has_official_split=official,
         openml_id=openml_id,
         name=key,
-        task="regression" if key in _REGRESSION else "classification",
+        task=task,
         DESCR=f"{descr}" + (f" (OpenML {openml_id})" if openml_id else "")
         + f", read from {path}.",
+        **extra,
     )
 
 
