@@ -140,6 +140,16 @@ def test_indicator_with_label_names(data):
         clone(learner).set_params(classes=list("abc")).fit(X[:40], Y[:40])
 
 
+def test_dataframe_indicator_keeps_column_names(data):
+    pd = pytest.importorskip("pandas")
+    X, Y = data
+    frame = pd.DataFrame(Y, columns=["w", "x", "y", "z"])
+    learner = ActiveLearner(OneVsRestClassifier(LogisticRegression())).fit(X[:40], frame[:40])
+    np.testing.assert_array_equal(learner.classes_, ["w", "x", "y", "z"])
+    learner.teach(X[40:45], frame[40:45])
+    assert learner.y_labeled_.shape == (45, 4)
+
+
 def test_refit_single_label_after_multilabel(data):
     X, Y = data
     learner = ActiveLearner(RandomForestClassifier(n_estimators=5, random_state=0))

@@ -157,8 +157,9 @@ def encode_multilabel(y, classes=None):
     ----------
     y : indicator matrix of shape (n, L), or list of label sets
     classes : array-like, default=None
-        Label names (indicator: one per column, in order; label sets: every
-        label that may occur).
+        Label names (indicator: one per column, in order, default the
+        columns of a DataFrame, else ``arange(L)``; label sets: every label
+        that may occur).
 
     Returns
     -------
@@ -180,6 +181,8 @@ def encode_multilabel(y, classes=None):
         mlb = MultiLabelBinarizer(classes=classes)
         Y = mlb.fit_transform([list(labels) for labels in y])
         return np.asarray(Y, dtype=int), np.asarray(mlb.classes_), mlb
+    if classes is None and hasattr(y, "columns"):  # a DataFrame: its column names
+        classes = np.asarray(y.columns)
     Y = check_multilabel_indicator(y)
     if classes is None:
         return Y, np.arange(Y.shape[1]), None
