@@ -26,17 +26,21 @@ _DEMO = dict(
 )
 
 
-# rmse / mae: lower is better (the penalty matrix and win-tie-loss count
-# higher values as wins: compare regressors on r2)
-_METRIC_CHOICES = ["accuracy", "f1_macro", "balanced_accuracy", "r2", "rmse", "mae"]
+# rmse / mae / hamming_loss: lower is better (the penalty matrix, win-tie-loss
+# and labels-to-target count the lower curve as the better one)
+_METRIC_CHOICES = ["accuracy", "f1_macro", "balanced_accuracy", "r2", "rmse", "mae",
+                   "f1_micro", "hamming_loss", "subset_accuracy"]
 
 
 def _default_metric(args, results):
-    """``--metric`` when given; else r2 when every run is a regression run."""
+    """``--metric`` when given; else r2 when every run is a regression run,
+    f1_micro when every run is multi-label."""
     if args.metric is not None:
         return args.metric
     if all(getattr(r, "is_regression", False) for r in results.runs):
         return "r2"
+    if all(getattr(r, "is_multilabel", False) for r in results.runs):
+        return "f1_micro"
     return "accuracy"
 
 
@@ -164,7 +168,10 @@ def _report(results, args, out, file):
     if lines:
         print("\n".join(lines) + "\n", file=file)
     if args.target is not None:
-        print(f"Labels needed to reach mean {metric} >= {args.target}:", file=file)
+        from ._multilabel_metrics import greater_is_better
+
+        op = ">=" if greater_is_better(metric) else "<="
+        print(f"Labels needed to reach mean {metric} {op} {args.target}:", file=file)
         for d, per in results.labels_to_target(args.target, metric).items():
             for s, n in per.items():
                 shown = "not reached" if np.isnan(n) else str(int(n))

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from ._metrics import aubc
+from ._multilabel_metrics import greater_is_better
 
 __all__ = [
     "plot_class_distribution",
@@ -162,14 +163,16 @@ def plot_class_distribution(n_labels, labeled_y, *, ax=None, title=None):
 
     Plots, for each strategy, the imbalance ratio ``ir = sigma / mu`` of the
     class counts of its labelled set after every round (mean ± std over
-    seeds): lower means the strategy keeps the labelled set balanced.
+    seeds): lower means the strategy keeps the labelled set balanced. For
+    multi-label runs the counts are the numbers of positives of each label.
 
     Parameters
     ----------
     n_labels : array-like of shape (n_points,)
     labeled_y : dict of {str: list of 1-d arrays}
         Per strategy, one array per seed with the labels in the order they
-        were acquired (``SimulationResult.labeled_y``).
+        were acquired (``SimulationResult.labeled_y``; for multi-label runs
+        2-d 0/1 indicator arrays).
     ax : matplotlib Axes, default=None
     title : str, default=None
 
@@ -193,9 +196,7 @@ def plot_class_distribution(n_labels, labeled_y, *, ax=None, title=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     x = np.asarray(n_labels)
-    # all classes seen by any strategy, so that missing classes count as 0
-    classes = np.unique(np.concatenate([np.concatenate([np.asarray(s) for s in seeds])
-                                        for seeds in labeled_y.values()]))
+    classes = _classes(labeled_y.values())
     markers = "osD^vP*Xhp<>"
     for k, (name, seeds) in enumerate(labeled_y.items()):
         irs = []
@@ -203,7 +204,7 @@ def plot_class_distribution(n_labels, labeled_y, *, ax=None, title=None):
             y = np.asarray(y)
             row = []
             for n in x:
-                counts = np.array([(y[:n] == c).sum() for c in classes], dtype=float)
+                counts = _counts(y[:n], classes)
                 row.append(counts.std() / counts.mean())
             irs.append(row)
         irs = np.array(irs)
@@ -219,6 +220,22 @@ def plot_class_distribution(n_labels, labeled_y, *, ax=None, title=None):
     ax.set_title(title or "Class balance of the queried samples (lower = more balanced)",
                  fontsize=11)
     return ax
+
+
+def _classes(labeled_y):
+    """Classes seen by any strategy (missing ones then count as 0), or the
+    label columns of multi-label (2-d indicator) labels."""
+    arrays = [np.asarray(y) for seeds in labeled_y for y in seeds]
+    if arrays and arrays[0].ndim == 2:
+        return np.arange(arrays[0].shape[1])
+    return np.unique(np.concatenate(arrays))
+
+
+def _counts(y, classes):
+    """Samples per class, or positives per label for a 2-d indicator ``y``."""
+    if y.ndim == 2:
+        return y.sum(axis=0).astype(float)
+    return np.array([(y == c).sum() for c in classes], dtype=float)
 
 
 def plot_queried_classes(n_initial, labeled_y, *, ax=None, title=None):
@@ -251,11 +268,8 @@ def plot_queried_classes(n_initial, labeled_y, *, ax=None, title=None):
     plt = _pyplot()
     names = list(labeled_y)
     queried = {s: [np.asarray(y)[int(n_initial):] for y in labeled_y[s]] for s in names}
-    classes = np.unique(np.concatenate([np.concatenate(v) for v in queried.values()]))
-    M = np.array([
-        np.mean([[np.sum(y == c) for c in classes] for y in queried[s]], axis=0)
-        for s in names
-    ])
+    classes = _classes(queried.values())
+    M = np.array([np.mean([_counts(y, classes) for y in queried[s]], axis=0) for s in names])
     if ax is None:
         _, ax = plt.subplots(figsize=(min(14, 3 + 0.35 * len(classes)), 1.6 + 0.5 * len(names)),
                              layout="constrained")
@@ -264,7 +278,8 @@ def plot_queried_classes(n_initial, labeled_y, *, ax=None, title=None):
     step = max(1, len(classes) // 30)
     ax.set_xticks(range(0, len(classes), step), [str(c) for c in classes[::step]],
                   fontsize=8)
-    ax.set_xlabel("class")
+    multilabel = np.asarray(queried[names[0]][0]).ndim == 2
+    ax.set_xlabel("label (positives queried)" if multilabel else "class")
     if len(classes) * len(names) <= 160:
         for i in range(len(names)):
             for j in range(len(classes)):
@@ -294,9 +309,12 @@ def plot_results(results, out_dir=None, dataset=None, metric="accuracy"):
         n_labels = results.n_labels(d)
         curves = results.curves(d, metric)
         stops = {s: _stop_rounds(results._select(d, s)) for s in curves}
+        lower = "" if greater_is_better(metric) else ", lower is better"
         ax = plot_learning_curves(n_labels, curves, ylabel=f"test {metric}",
-                                  title=f"{d}: {metric} (mean ± std over seeds)",
+                                  title=f"{d}: {metric} (mean ± std over seeds{lower})",
                                   stops={s: v for s, v in stops.items() if v})
+        if lower:  # error curves fall: the legend goes above them
+            ax.legend(loc="upper right", fontsize=9)
         figures[f"{d}_learning_curves"] = ax.figure
         labeled = {s: [r.labeled_y for r in results._select(d, s)] for s in curves}
         fig, (ax1, ax2) = plt.subplots(

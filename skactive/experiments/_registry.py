@@ -193,6 +193,15 @@ def _knn():
     return make_pipeline(StandardScaler(), KNeighborsClassifier())
 
 
+def _ovr_logreg():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), OneVsRestClassifier(LogisticRegression(max_iter=1000)))
+
+
 def _ridge():
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import Ridge
@@ -224,6 +233,8 @@ _ESTIMATORS = {
     "logreg": (_logreg, "StandardScaler + LogisticRegression"),
     "rf": (_rf, "RandomForestClassifier(n_estimators=100)"),
     "knn": (_knn, "StandardScaler + KNeighborsClassifier"),
+    "ovr-logreg": (_ovr_logreg, "multi-label: StandardScaler + OneVsRestClassifier("
+                   "LogisticRegression), one binary model per label"),
     # networks (need torch); they also take the image datasets (mnist, cifar10)
     "mlp": (image_mlp, "flattened pixels/rows + StandardScaler + skactive MLP (torch)"),
     "cnn": (image_cnn, "images: skactive SmallCNN through skorch (torch)"),

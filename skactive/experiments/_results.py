@@ -15,6 +15,7 @@ from ._metrics import (
     penalty_matrix,
     win_tie_loss,
 )
+from ._multilabel_metrics import greater_is_better, oriented
 from ._simulate import METRICS, SimulationResult
 
 __all__ = ["ExperimentResults", "StudyFileError", "StudyFileWarning"]
@@ -270,10 +271,15 @@ class ExperimentResults:
         }
 
     def labels_to_target(self, target, metric="accuracy"):
-        """``{dataset: {strategy: labels}}`` for the mean curve over seeds."""
+        """``{dataset: {strategy: labels}}`` for the mean curve over seeds.
+
+        For an error metric (``rmse``, ``mae``, ``hamming_loss``) the target
+        is reached when the mean curve falls to ``target`` or below.
+        """
+        sign = 1.0 if greater_is_better(metric) else -1.0
         return {
             d: {
-                s: labels_to_target(self.n_labels(d), c.mean(axis=0), target)
+                s: labels_to_target(self.n_labels(d), sign * c.mean(axis=0), sign * target)
                 for s, c in self.curves(d, metric).items()
             }
             for d in self.datasets
@@ -283,12 +289,14 @@ class ExperimentResults:
         """Penalty matrix summed over datasets (max value = number of datasets).
 
         Round 0 (the initial set, shared by all strategies of a seed) is left
-        out unless ``include_initial``. See :func:`penalty_matrix`.
+        out unless ``include_initial``. See :func:`penalty_matrix`. For an
+        error metric (``rmse``, ``mae``, ``hamming_loss``) the lower curve wins.
         """
         start = 0 if include_initial else 1
         total = np.zeros((len(self.strategies),) * 2)
         for d in self.datasets:
-            curves = {s: c[:, start:] for s, c in self.curves(d, metric).items()}
+            curves = {s: oriented(c[:, start:], metric)
+                      for s, c in self.curves(d, metric).items()}
             if len(curves) < 2:  # nothing to compare on this dataset
                 continue
             P, names = penalty_matrix(curves, alpha=alpha)
@@ -297,12 +305,14 @@ class ExperimentResults:
         return total, list(self.strategies)
 
     def win_tie_loss(self, margin=0.005, metric="accuracy", include_initial=False):
-        """Win / tie / loss counts summed over datasets, see :func:`win_tie_loss`."""
+        """Win / tie / loss counts summed over datasets, see :func:`win_tie_loss`
+        (for an error metric the lower curve wins)."""
         start = 0 if include_initial else 1
         k = len(self.strategies)
         W, T, L = (np.zeros((k, k), dtype=int) for _ in range(3))
         for d in self.datasets:
-            curves = {s: c[:, start:] for s, c in self.curves(d, metric).items()}
+            curves = {s: oriented(c[:, start:], metric)
+                      for s, c in self.curves(d, metric).items()}
             if len(curves) < 2:  # a one-strategy study: no pairs, all zeros
                 continue
             w, t, l, names = win_tie_loss(curves, margin=margin)
@@ -348,8 +358,9 @@ class ExperimentResults:
             f"{'dataset':<{dw}}{'strategy':<{sw}}{'seeds':>5}  {'AUBC':>15}  "
             f"{'F-acc':>15}  {'win-tie-loss':>13}"
         )
-        lines = [f"{metric}: AUBC and F-acc mean ± std over seeds; W-T-L vs other "
-                 f"strategies over rounds (margin {margin:g})", head, "-" * len(head)]
+        better = "" if greater_is_better(metric) else " (lower is better)"
+        lines = [f"{metric}{better}: AUBC and F-acc mean ± std over seeds; W-T-L vs "
+                 f"other strategies over rounds (margin {margin:g})", head, "-" * len(head)]
         for r in rows:
             lines.append(
                 f"{r['dataset']:<{dw}}{r['strategy']:<{sw}}{r['n_seeds']:>5}  "

@@ -16,8 +16,20 @@ from sklearn.metrics import (
 from sklearn.utils import check_random_state
 
 from ..stopping._loop import as_criteria, run_criteria
+from ..utils._multilabel import (
+    check_multilabel_indicator,
+    is_label_sets,
+    is_multilabel_target,
+)
 from ..utils._pools import is_dask_array
 from ._metrics import aubc, final_accuracy
+from ._multilabel_metrics import (
+    MULTILABEL_METRICS,
+    binarize_label_sets,
+    multilabel_balanced_indices,
+    multilabel_initial_indices,
+    multilabel_scores,
+)
 
 __all__ = ["SimulationResult", "simulate"]
 
@@ -31,8 +43,12 @@ _CURVE_FIELDS = (
     "rmse",
     "mae",
     "r2",
+    "f1_micro",
+    "hamming_loss",
+    "subset_accuracy",
 )
-METRICS = ("accuracy", "f1_macro", "balanced_accuracy", "rmse", "mae", "r2")
+METRICS = ("accuracy", "f1_macro", "balanced_accuracy", "rmse", "mae", "r2",
+           *MULTILABEL_METRICS)
 #: curves of regression runs (NaN in classification runs, and the other way round)
 REGRESSION_METRICS = ("rmse", "mae", "r2")
 
@@ -43,7 +59,11 @@ class SimulationResult:
     Every curve array has one entry per round, round 0 being the model fitted
     on the initial labelled set. Classification runs fill ``accuracy``,
     ``f1_macro`` and ``balanced_accuracy``; regression runs (the learner is a
-    regressor) fill ``rmse``, ``mae`` and ``r2`` instead; the other curves
+    regressor) fill ``rmse``, ``mae`` and ``r2`` instead; multi-label runs
+    (``y`` a 0/1 indicator matrix) fill ``accuracy`` (subset accuracy, as
+    scikit-learn's ``accuracy_score``), ``f1_macro`` (mean over labels),
+    ``f1_micro``, ``hamming_loss`` (lower is better) and ``subset_accuracy``
+    (see :mod:`skactive.experiments._multilabel_metrics`); the other curves
     are NaN.
 
     Parameters
@@ -61,6 +81,9 @@ class SimulationResult:
     rmse, mae, r2 : ndarray of shape (n_rounds + 1,), default=None
         Test root mean squared error, mean absolute error and R² of a
         regression run (None: NaN curves).
+    f1_micro, hamming_loss, subset_accuracy : ndarray of shape (n_rounds + 1,), default=None
+        Test micro-F1, Hamming loss and subset accuracy of a multi-label run
+        (None: NaN curves).
 
     Examples
     --------
@@ -94,9 +117,15 @@ class SimulationResult:
         rmse=None,
         mae=None,
         r2=None,
+        f1_micro=None,
+        hamming_loss=None,
+        subset_accuracy=None,
     ):
         self.n_labels = np.asarray(n_labels, dtype=np.int64)
         nan = np.full(self.n_labels.shape, np.nan)
+        for name, value in (("f1_micro", f1_micro), ("hamming_loss", hamming_loss),
+                            ("subset_accuracy", subset_accuracy)):
+            setattr(self, name, nan.copy() if value is None else np.asarray(value, dtype=float))
         self.rmse = nan.copy() if rmse is None else np.asarray(rmse, dtype=float)
         self.mae = nan.copy() if mae is None else np.asarray(mae, dtype=float)
         self.r2 = nan.copy() if r2 is None else np.asarray(r2, dtype=float)
@@ -114,7 +143,19 @@ class SimulationResult:
         """True for a regression run (``r2`` filled, ``accuracy`` NaN)."""
         return bool(np.isnan(self.accuracy).all() and not np.isnan(self.r2).all())
 
+    @property
+    def is_multilabel(self):
+        """True for a multi-label run (``hamming_loss`` filled)."""
+        return bool(not np.isnan(self.hamming_loss).all())
+
     def __repr__(self):
+        if self.is_multilabel:
+            return (
+                f"SimulationResult(n_rounds={len(self.n_labels) - 1}, "
+                f"n_labels={int(self.n_labels[-1])}, "
+                f"final_f1_micro={self.f1_micro[-1]:.4f}, "
+                f"final_hamming_loss={self.hamming_loss[-1]:.4f})"
+            )
         if self.is_regression:
             return (
                 f"SimulationResult(n_rounds={len(self.n_labels) - 1}, "
@@ -129,8 +170,9 @@ class SimulationResult:
 
     def curve(self, metric="accuracy"):
         """The curve of ``metric`` (one of ``accuracy``, ``f1_macro``,
-        ``balanced_accuracy``, ``query_time``, ``fit_time``, and for
-        regression runs ``rmse``, ``mae``, ``r2``)."""
+        ``balanced_accuracy``, ``query_time``, ``fit_time``, for regression
+        runs ``rmse``, ``mae``, ``r2``, and for multi-label runs
+        ``f1_micro``, ``hamming_loss``, ``subset_accuracy``)."""
         if metric not in _CURVE_FIELDS[1:]:
             raise ValueError(
                 f"metric must be one of {list(_CURVE_FIELDS[1:])}, got {metric!r}."
@@ -140,8 +182,9 @@ class SimulationResult:
     def aubc(self, metric="accuracy"):
         """AUBC of the curve, see :func:`skactive.experiments.aubc`.
 
-        For ``rmse`` and ``mae`` it is the mean error over the budget (lower
-        is better); for ``r2`` higher is better, as for accuracy.
+        For ``rmse``, ``mae`` and ``hamming_loss`` it is the mean error over
+        the budget (lower is better); for ``r2`` and the F1 scores higher is
+        better, as for accuracy.
         """
         return aubc(self.n_labels, self.curve(metric))
 
@@ -220,8 +263,12 @@ def _check_int(value, name, minimum):
 def _initial_indices(initial, y_pool, n_initial, rng):
     n_pool = y_pool.shape[0]
     if isinstance(initial, str):
+        if initial == "random" and y_pool.ndim == 2:  # every label with a 0 and a 1
+            return multilabel_initial_indices(y_pool, n_initial, rng)
         if initial == "random":
             return rng.permutation(n_pool)[:n_initial]
+        if initial == "balanced" and y_pool.ndim == 2:  # round-robin over labels
+            return multilabel_balanced_indices(y_pool, n_initial, rng)
         if initial == "balanced":
             # round-robin over classes, classes and members in random order
             classes = np.unique(y_pool)
@@ -289,6 +336,8 @@ def _initial_by_strategy(name, learner, X_pool, y_pool, n_initial, rng):
 
 def _evaluate(learner, X_test, y_test):
     y_pred = learner.predict(X_test)
+    if y_test.ndim == 2:  # multi-label: a dict of scores
+        return multilabel_scores(y_test, y_pred)
     if is_regressor(learner):
         return (
             float(np.sqrt(mean_squared_error(y_test, y_pred))),
@@ -338,14 +387,18 @@ def simulate(
     the pool, receives their true labels from ``y_pool`` and is refitted with
     :meth:`~skactive.ActiveLearner.teach`. After every fit the model is scored
     on the test set (accuracy, macro-F1, balanced accuracy; for a regressor
-    RMSE, MAE and R²), and the query and fit times are recorded.
+    RMSE, MAE and R²; for multi-label ``y`` subset accuracy, micro-F1,
+    macro-F1 and Hamming loss), and the query and fit times are recorded.
 
     Parameters
     ----------
     learner : ActiveLearner
         Unfitted (it is cloned; the argument is not modified).
     X_pool, y_pool : array-like of shape (n_pool, ...) and (n_pool,)
-        The pool and its labels (the oracle). ``X_pool`` may be a
+        The pool and its labels (the oracle). A multi-label ``y_pool`` is a
+        0/1 indicator matrix of shape (n_pool, n_labels) (``y_test`` then has
+        the same columns) or a list of label sets (both are then binarised
+        with one ``MultiLabelBinarizer``). ``X_pool`` may be a
         ``dask.array.Array``: queries score it on the workers (strategies with
         the tag ``supports_dask_pool``), and only the rows labelled are
         brought here.
@@ -365,7 +418,13 @@ def simulate(
         the learner's feature space; ProbCover is told the number of classes
         of ``y_pool``, as in its paper). Otherwise: uniformly, round-robin over the classes
         (as balanced as ``y_pool`` allows; classifiers only), or these pool
-        indices.
+        indices. For multi-label ``y_pool``, ``"random"`` redraws (up to 100
+        times, then completes greedily) until every label has both a 0 and a
+        1 in the initial set, and raises a ``ValueError`` for a label that is
+        constant over the pool (see
+        :func:`~skactive.experiments._multilabel_metrics.multilabel_initial_indices`);
+        ``"balanced"`` takes, round-robin over the labels, rows where each is
+        1. Other initial sets are used as given.
     random_state : int, RandomState instance or None, default=None
         Draws the initial set; it also seeds the learner (and, through it, its
         query strategy) and every unset ``random_state`` of the estimator
@@ -426,23 +485,33 @@ def simulate(
             "learner must be an ActiveLearner (with fit, query and teach), got "
             f"{type(learner).__name__}."
         )
+    if is_label_sets(y_pool) or is_label_sets(y_test):  # one binariser for both
+        y_pool, y_test = binarize_label_sets(y_pool, y_test)
     y_pool = np.asarray(y_pool)
     y_test = np.asarray(y_test)
+    multilabel = is_multilabel_target(y_pool)
+    if multilabel:
+        y_pool = check_multilabel_indicator(y_pool, "y_pool")
+        y_test = check_multilabel_indicator(y_test, "y_test")
     if not hasattr(X_pool, "shape"):
         X_pool = np.asarray(X_pool)
     if not hasattr(X_test, "shape"):
         X_test = np.asarray(X_test)
     n_pool = X_pool.shape[0]
-    if y_pool.shape != (n_pool,):
+    tail = y_pool.shape[1:] if multilabel else ()  # (n_labels,) for multi-label
+    if y_pool.shape != (n_pool, *tail):
         raise ValueError(
-            f"y_pool must have shape ({n_pool},) to match X_pool, got {y_pool.shape}."
+            f"y_pool must have shape {(n_pool, *tail)} to match X_pool, got {y_pool.shape}."
         )
-    if y_test.shape != (X_test.shape[0],):
+    if y_test.shape != (X_test.shape[0], *tail):
         raise ValueError(
-            f"y_test must have shape ({X_test.shape[0]},) to match X_test, "
+            f"y_test must have shape {(X_test.shape[0], *tail)} to match X_test, "
             f"got {y_test.shape}."
         )
     regression = is_regressor(learner)
+    if regression and multilabel:
+        raise ValueError("y_pool is a 2-D label indicator matrix, but the learner is a "
+                         "regressor: multi-output regression is not supported.")
     if regression and isinstance(initial, str) and initial == "balanced":
         raise ValueError(
             "initial='balanced' draws the same number of samples per class; the "
@@ -474,7 +543,6 @@ def simulate(
     unlabeled[init_idx] = False
     rows = {name: [] for name in _CURVE_FIELDS}
     names = REGRESSION_METRICS if regression else METRICS[:3]
-    other = METRICS[:3] if regression else REGRESSION_METRICS
 
     criteria = as_criteria(stopping)
     stop_rounds, stopped_at = {name: None for name in criteria}, None
@@ -501,10 +569,11 @@ def simulate(
             learner.teach(take(new), y_pool[new])
             fit_time = time.perf_counter() - tic
         rows["n_labels"].append(len(labeled))
-        for name, value in zip(names, _evaluate(learner, X_test, y_test)):
-            rows[name].append(value)
-        for name in other:
-            rows[name].append(np.nan)
+        scores = _evaluate(learner, X_test, y_test)
+        if not isinstance(scores, dict):
+            scores = dict(zip(names, scores))
+        for name in METRICS:  # the metrics of the other kinds of run: NaN
+            rows[name].append(scores.get(name, np.nan))
         rows["query_time"].append(query_time)
         rows["fit_time"].append(fit_time)
         if criteria and run_criteria(criteria, learner, X_pool, unlabeled, r, stop_rounds):
