@@ -289,7 +289,8 @@ class MMC(_MultiLabelMarginStrategy):
     :math:`f = 2p - 1` from a probabilistic SVM (``response_method=
     "predict_proba"`` here) and pick one sample at random among the tied
     best; here ties go to the smaller index and a batch is the top
-    ``budget``. modAL 0.4.2 has no MMC: its ``max_loss`` is the special case
+    ``budget`` (``tests/reference/test_multilabel_reference.py`` pins the
+    libact variant, score for score). modAL 0.4.2 has no MMC: its ``max_loss`` is the special case
     :math:`m(x) = 1` on hard predictions (see :class:`MaxLoss`).
 
     References
