@@ -327,7 +327,7 @@ ABLATION_DATASETS = ("iris", "wine", "sonar", "ionosphere", "house_votes_84", "b
 
 
 def _ablation_variants():
-    from skactive.strategies import ALBL, Entropy, Margin
+    from skactive.strategies import ALBL, DBAL, TCM, AlfaMix, Entropy, Margin
 
     class _SkipLabeledCopies:
         """Rank pool rows identical to a labelled row (or to a row ranked
@@ -352,12 +352,16 @@ def _ablation_variants():
 
     return {
         "albl-no-uniform": lambda: ALBL(uniform_arm=False),
+        "albl-old-arms": lambda: ALBL([AlfaMix(), DBAL()]),
         "margin-no-copies": MarginNoCopies,
         "entropy-no-copies": EntropyNoCopies,
+        "tcm-switch2": lambda: TCM(switch_per_class=2),
+        "tcm-switch5": lambda: TCM(switch_per_class=5),
+        "tcm-margin": lambda: TCM(warm=Margin()),
     }
 
 
-def run_ablation(out, seeds, regimes=("alamp",)):
+def run_ablation(out, seeds, regimes=("alamp", "cold"), n_jobs=1):
     """Run the ablation variants next to the leaderboard's own runs."""
     from skactive.experiments import register_strategy
 
@@ -365,15 +369,16 @@ def run_ablation(out, seeds, regimes=("alamp",)):
     for name, factory in variants.items():
         register_strategy(name, factory)
     return run_leaderboard(out, regimes=list(regimes), datasets=list(ABLATION_DATASETS),
-                           strategies=list(variants), seeds=seeds, n_jobs=1,
+                           strategies=list(variants), seeds=seeds, n_jobs=n_jobs,
                            cheap_first=True, log=sys.stdout)
 
 
 def ablation_table(main_runs, ablation_runs):
     """Mean AUBC difference to random (points) over the ablation datasets:
     each variant next to its default, on the seeds both finished."""
-    pairs = (("albl", "albl-no-uniform"), ("margin", "margin-no-copies"),
-             ("entropy", "entropy-no-copies"))
+    pairs = (("albl", "albl-no-uniform"), ("albl", "albl-old-arms"),
+             ("margin", "margin-no-copies"), ("entropy", "entropy-no-copies"),
+             ("tcm", "tcm-switch2"), ("tcm", "tcm-switch5"), ("tcm", "tcm-margin"))
     by = {}
     for r in list(main_runs) + list(ablation_runs):
         m = r.meta
@@ -420,9 +425,12 @@ def main(argv=None):
     p_abl.add_argument("--seeds", default="0-2")
     p_abl.add_argument("--out", default=str(ROOT / "results" / "ablation"))
     p_abl.add_argument("--main", default=str(ROOT / "results" / "leaderboard"))
+    p_abl.add_argument("--regimes", default="alamp,cold")
+    p_abl.add_argument("--n-jobs", type=int, default=1)
     args = parser.parse_args(argv)
     if args.command == "ablation":
-        runs = run_ablation(args.out, _seeds(args.seeds))
+        runs = run_ablation(args.out, _seeds(args.seeds), regimes=_csv_list(args.regimes),
+                            n_jobs=args.n_jobs)
         write_results_csv(runs, ABLATION_CSV)
         main_runs = [r for r in read_results_csv(CSV) if r.meta["dataset"] in ABLATION_DATASETS]
         table = ablation_table(main_runs, read_results_csv(ABLATION_CSV))

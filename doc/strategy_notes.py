@@ -70,6 +70,12 @@ STRATEGY_NOTES = {
         "bandit mixes its arms (and random sampling) and moves weight to the arms whose "
         "picks raise the importance-weighted accuracy; see :doc:`/which_strategy`.",
     },
+    "TCM": {
+        "cost": "TypiClust's query while labels are few, then the warm strategy's",
+        "when": "The default choice from zero or few labels: typical points while there are "
+        "fewer than 3 labels per class (TypiClust), then AlfaMix (linear head) or Margin; "
+        "best mean in the leaderboard's cold start, see :doc:`/which_strategy`.",
+    },
     "TypiClust": {
         "cost": "k-means with ``m + b`` clusters, plus 20-NN within the visited clusters",
         "when": "Cold start and tiny budgets (a few labels per class): one typical, dense "

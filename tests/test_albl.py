@@ -203,13 +203,16 @@ def test_default_arms_follow_the_learner():
 
     X, y = load_letter(return_X_y=True)
     X, y = X[:300].astype(float), y[:300]
-    for est, arms in ((make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)),
-                       ["AlfaMix", "DBAL", "uniform"]),
-                      (make_pipeline(StandardScaler(), SVC()), ["Margin", "DBAL", "uniform"])):
+    for est, warm in ((make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)),
+                       "AlfaMix"),
+                      (make_pipeline(StandardScaler(), SVC()), "Margin")):
         learner = ActiveLearner(est, ALBL(random_state=0)).fit(X[:100], y[:100])
         idx = learner.query(X[100:], budget=5)
         assert np.unique(idx).size == 5
-        assert learner.query_strategy_.arm_names_ == arms
+        albl = learner.query_strategy_
+        assert albl.arm_names_ == ["TCM", "DBAL", "uniform"]
+        # 100 labels of 26 classes >= 3 per class: TCM's warm strategy follows the learner
+        assert type(albl.strategies_[0].warm_strategy_).__name__ == warm
     # the declared tags are those a kernel SVC satisfies
     tags = get_query_tags(ALBL())
     assert tags.requires_scores and tags.requires_embedding and not tags.requires_head_gradient
