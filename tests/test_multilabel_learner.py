@@ -99,6 +99,21 @@ def test_forest_label_never_positive_gives_zero_proba(data):
     learner.fit(X[:40], Y[:40])
     P = learner.predict_proba(X[50:60])
     np.testing.assert_array_equal(P[:, 2], 0.0)
+    Y[:40, 2] = 1  # always positive: classes_ [1], probability 1
+    learner.fit(X[:40], Y[:40])
+    np.testing.assert_array_equal(learner.predict_proba(X[50:60])[:, 2], 1.0)
+
+
+def test_chunked_scores_equal_whole_pool(data):
+    from sklearn import config_context
+
+    X, Y = data
+    learner = ActiveLearner(MultiOutputClassifier(LogisticRegression())).fit(X[:40], Y[:40])
+    whole = multilabel_proba(learner, X)
+    F_whole, _ = multilabel_margins(learner, X)
+    with config_context(working_memory=0.001):  # a few rows per chunk
+        np.testing.assert_allclose(multilabel_proba(learner, X), whole)
+        np.testing.assert_allclose(multilabel_margins(learner, X)[0], F_whole)
 
 
 def test_label_sets_round_trip(data):
