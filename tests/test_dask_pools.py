@@ -23,6 +23,7 @@ from skactive.strategies import (
     MarginDropout,
     MeanSTD,
     QueryByCommittee,
+    RandomSampling,
     VarRatio,
 )
 
@@ -109,6 +110,35 @@ def test_dask_pool_not_materialised_in_client(client, data):
     tracemalloc.stop()
     assert idx.shape == (50,)
     assert peak < 0.05 * X.nbytes, (peak, X.nbytes)
+
+
+def test_random_sampling_dask_pool_uses_only_its_length(data):
+    """RandomSampling needs n_pool only: same picks and scores as the numpy
+    pool, and no block of the dask pool is ever computed."""
+    import dask
+
+    pool, lr, _ = data
+    assert get_query_tags(RandomSampling()).supports_dask_pool
+
+    def never(block):
+        raise AssertionError("a block of the pool was computed")
+
+    X = da.from_array(pool, chunks=(500, 6)).map_blocks(never, dtype=pool.dtype)
+    with dask.config.set(scheduler="sync"):
+        for budget in (1, 25, pool.shape[0]):
+            expected, expected_scores = RandomSampling(random_state=3).query(
+                pool, lr, budget, return_scores=True)
+            idx, scores = RandomSampling(random_state=3).query(X, lr, budget,
+                                                               return_scores=True)
+            np.testing.assert_array_equal(idx, expected)
+            assert isinstance(scores, da.Array) and scores.chunks[0] == X.chunks[0]
+            np.testing.assert_array_equal(scores.compute(), expected_scores)
+        # an unfitted learner is fine, as for in-memory pools
+        np.testing.assert_array_equal(
+            RandomSampling(random_state=0).query(X, LogisticRegression(), 7),
+            RandomSampling(random_state=0).query(pool, LogisticRegression(), 7))
+        with pytest.raises(ValueError, match="budget"):
+            RandomSampling().query(X, lr, pool.shape[0] + 1)
 
 
 @pytest.mark.parametrize("strategy", [KCenterGreedy(), KMeansSampling(random_state=0),

@@ -14,6 +14,12 @@ class RandomSampling(BaseQueryStrategy):
     ``budget`` largest are selected, so ``return_scores=True`` returns scores
     consistent with the selection.
 
+    Only the number of pool rows is used: a :class:`dask.array.Array` pool
+    is never computed (nor checked for NaN, since no block is read), and its
+    picks equal those of the same pool in memory; with
+    ``return_scores=True`` the scores come back as a dask array chunked like
+    the pool's rows.
+
     Parameters
     ----------
     random_state : int, RandomState instance or None, default=None
@@ -40,8 +46,13 @@ class RandomSampling(BaseQueryStrategy):
         self.random_state = random_state
 
     def __query_tags__(self):
-        return QueryStrategyTags(stochastic=True, task="both", requires_fitted_learner=False)
+        return QueryStrategyTags(stochastic=True, task="both", requires_fitted_learner=False,
+                                 supports_dask_pool=True)
 
     def _query(self, X_pool, learner, budget, random_state):
-        scores = random_state.random_sample(X_pool.shape[0])
+        return self._query_n_pool(X_pool.shape[0], budget, random_state)
+
+    def _query_n_pool(self, n_pool, budget, random_state):
+        """The selection from the pool size alone (also the dask-pool path)."""
+        scores = random_state.random_sample(n_pool)
         return top_k(scores, budget), scores

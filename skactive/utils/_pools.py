@@ -169,7 +169,9 @@ def query_dask_pool(strategy, X_pool, learner, budget, random_state, *, return_s
     ----------
     strategy : BaseQueryStrategy
         Must declare ``supports_dask_pool`` and implement
-        ``_pool_scorer(learner, random_state)``.
+        ``_pool_scorer(learner, random_state)``, or
+        ``_query_n_pool(n_pool, budget, random_state)`` when the selection
+        depends on the number of rows only (then no block is computed).
     X_pool : dask.array.Array of shape (n_pool, ...)
     learner : fitted estimator
     budget : int
@@ -189,19 +191,30 @@ def query_dask_pool(strategy, X_pool, learner, budget, random_state, *, return_s
 
     name = type(strategy).__name__
     if not (strategy.__query_tags__().supports_dask_pool
-            and hasattr(strategy, "_pool_scorer")):
+            and (hasattr(strategy, "_pool_scorer") or hasattr(strategy, "_query_n_pool"))):
         raise ValueError(
             f"{name} needs the whole pool in memory (it does not score samples one "
             "by one: tag supports_dask_pool=False), but X_pool is a dask array. "
             "Pass an in-memory array or an np.memmap (e.g. X_pool.compute() if it "
             "fits), or use a strategy that scores dask pools on the workers "
-            "(Entropy, Margin, LeastConfidence, VarRatio, Alamp, BALD, "
+            "(RandomSampling, Entropy, Margin, LeastConfidence, VarRatio, Alamp, BALD, "
             "EntropyDropout, MarginDropout, LeastConfidenceDropout, MeanSTD, "
             "QueryByCommittee)."
         )
     X_pool = check_dask_pool(X_pool, learner)
     n_pool = X_pool.shape[0]
     budget = check_budget(budget, n_pool)
+    if hasattr(strategy, "_query_n_pool"):
+        # the selection needs only the number of rows (RandomSampling): no
+        # block is read, the picks are those of the in-memory pool
+        indices, scores = strategy._query_n_pool(n_pool, budget, random_state)
+        indices = strategy._check_indices(indices, budget, n_pool)
+        if return_scores:
+            import dask.array as da
+
+            return indices, da.from_array(np.asarray(scores, dtype=np.float64),
+                                          chunks=(X_pool.chunks[0],))
+        return indices
     scorer = strategy._pool_scorer(learner, random_state)
     # one graph key holds the scorer (and the fitted learner it carries)
     scorer = dask.delayed(scorer, pure=False, traverse=False,
