@@ -361,15 +361,16 @@ def _ablation_variants():
     }
 
 
-def run_ablation(out, seeds, regimes=("alamp", "cold"), n_jobs=1):
-    """Run the ablation variants next to the leaderboard's own runs."""
+def run_ablation(out, seeds, regimes=("alamp", "cold")):
+    """Run the ablation variants next to the leaderboard's own runs (in this
+    process: the variants are registered here, not in joblib workers)."""
     from skactive.experiments import register_strategy
 
     variants = _ablation_variants()
     for name, factory in variants.items():
         register_strategy(name, factory)
     return run_leaderboard(out, regimes=list(regimes), datasets=list(ABLATION_DATASETS),
-                           strategies=list(variants), seeds=seeds, n_jobs=n_jobs,
+                           strategies=list(variants), seeds=seeds, n_jobs=1,
                            cheap_first=True, log=sys.stdout)
 
 
@@ -426,11 +427,9 @@ def main(argv=None):
     p_abl.add_argument("--out", default=str(ROOT / "results" / "ablation"))
     p_abl.add_argument("--main", default=str(ROOT / "results" / "leaderboard"))
     p_abl.add_argument("--regimes", default="alamp,cold")
-    p_abl.add_argument("--n-jobs", type=int, default=1)
     args = parser.parse_args(argv)
     if args.command == "ablation":
-        runs = run_ablation(args.out, _seeds(args.seeds), regimes=_csv_list(args.regimes),
-                            n_jobs=args.n_jobs)
+        runs = run_ablation(args.out, _seeds(args.seeds), regimes=_csv_list(args.regimes))
         write_results_csv(runs, ABLATION_CSV)
         main_runs = [r for r in read_results_csv(CSV) if r.meta["dataset"] in ABLATION_DATASETS]
         table = ablation_table(main_runs, read_results_csv(ABLATION_CSV))

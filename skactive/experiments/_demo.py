@@ -23,7 +23,7 @@ from ._leaderboard_stats import (
 __all__ = ["add_commands", "run_command"]
 
 #: The demo: the leaderboard's recommendation for a linear model and ALBL.
-DEMO_STRATEGIES = "alfa-mix,albl"
+DEMO_STRATEGIES = "tcm,albl"
 DEMO_DATASETS = "letter,satimage,optdigits,page_blocks,shuttle,poker_hand"
 
 
