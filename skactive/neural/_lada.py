@@ -99,8 +99,77 @@ def mix(h1, h2, lam):
     return lam * h1 + (1.0 - lam) * h2
 
 
-def mixed_acquisition(blocks, layer, h1, h2, lam, acquisition="entropy"):
+#: Layers that are affine maps in eval mode: a mix commutes with them,
+#: ``g(lam h + (1 - lam) h') = lam g(h) + (1 - lam) g(h')``.
+_AFFINE = (nn.Identity, nn.Flatten, nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+_AFFINE_EVAL = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.Dropout)
+_MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)
+
+
+def _is_affine(layer):
+    if isinstance(layer, _AFFINE):
+        return True
+    return isinstance(layer, _AFFINE_EVAL) and not layer.training
+
+
+class _MixTail:
+    """``f^{k:L}`` split as ``rest(pre(h))`` with ``pre`` affine, for mixing.
+
+    The leading affine layers of block ``k`` (a convolution or a linear
+    layer, in eval mode also batch-norm and dropout) commute with a convex
+    mix, so ``pre`` is applied once per pair and the ``N`` mixes of a pair
+    are ``a' + lam (a - a')`` with ``a = pre(h^k(x))``: the first (and, for a
+    convolutional net, costliest) layer after the mixing point is not
+    re-run per draw and per policy step, nor back-propagated through. In the
+    rest, a ReLU followed by a max-pooling is applied as pooling then ReLU
+    (the same values: max commutes with a non-decreasing map; four times
+    fewer ReLUs). Feature maps are stored channels-last (``(n, H, W, C)``),
+    which makes the mixing a contiguous ``addcmul`` and the convolutions of
+    the rest faster on CPU. Equal to ``forward_blocks(blocks, mix, start=k)``
+    up to float rounding.
+    """
+
+    def __init__(self, blocks, layer):
+        first = blocks[layer]
+        layers = list(first) if type(first) is nn.Sequential else [first]
+        n_pre = 0
+        while n_pre < len(layers) and _is_affine(layers[n_pre]):
+            n_pre += 1
+        self.pre_layers = layers[:n_pre]
+        rest = list(layers[n_pre:])
+        i = 0
+        while i + 1 < len(rest):
+            if type(rest[i]) is nn.ReLU and isinstance(rest[i + 1], _MAX_POOLS):
+                rest[i], rest[i + 1] = rest[i + 1], nn.ReLU()
+                i += 1
+            i += 1
+        self.rest_layers = rest + list(blocks[layer + 1 :])
+
+    def pre(self, h):
+        """``pre(h)`` in the storage layout (channels last for 4-D maps)."""
+        for f in self.pre_layers:
+            h = f(h)
+        return h.permute(0, 2, 3, 1).contiguous() if h.dim() == 4 else h
+
+    def rest(self, a):
+        """Logits from stored ``pre`` outputs."""
+        h = a.permute(0, 3, 1, 2) if a.dim() == 4 else a
+        for f in self.rest_layers:
+            h = f(h)
+        return h
+
+    def mixed(self, a2, d, lam):
+        """Logits of the mixes ``a2 + lam * d`` (``lam`` of shape (N, n))."""
+        N, n = lam.shape
+        m = torch.addcmul(a2, lam.reshape((N, n) + (1,) * (a2.dim() - 1)), d)
+        return self.rest(m.reshape((N * n,) + tuple(a2.shape[1:])))
+
+
+def mixed_acquisition(blocks, layer, h1, h2, lam, acquisition="entropy", tail=None):
     """Acquisition of the mixed features ``f^{k:L}(h_m^{k,n})`` (eq. 12-14).
+
+    Computed through :class:`_MixTail` (the first affine layer after the
+    mixing point applied once per pair, not once per draw).
 
     Parameters
     ----------
@@ -112,15 +181,52 @@ def mixed_acquisition(blocks, layer, h1, h2, lam, acquisition="entropy"):
     lam : Tensor of shape (N, n)
         Mixing coefficients, ``N`` per pair.
     acquisition : {"entropy", "var_ratio"}
+    tail : _MixTail, optional
+        The split of ``blocks`` at ``layer`` (built when None).
 
     Returns
     -------
     scores : Tensor of shape (N, n)
     """
+    tail = _MixTail(blocks, layer) if tail is None else tail
+    a1, a2 = tail.pre(h1), tail.pre(h2)
+    return _mixed_scores(tail, a2, a1 - a2, lam, acquisition)
+
+
+def _mixed_scores(tail, a2, d, lam, acquisition):
     N, n = lam.shape
-    hm = mix(h1, h2, lam).reshape((N * n,) + tuple(h1.shape[1:]))
-    logits = forward_blocks(blocks, hm, start=layer)
-    return ACQUISITIONS[acquisition](logits).reshape(N, n)
+    return ACQUISITIONS[acquisition](tail.mixed(a2, d, lam)).reshape(N, n)
+
+
+@contextlib.contextmanager
+def _frozen_params(params):
+    """No ``requires_grad`` on the classifier's parameters (restored after):
+    the policy's gradient then skips every weight gradient of the classifier."""
+    params = list({id(p): p for p in params if p.requires_grad}.values())
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
+def _pre_and_scores(tail, h, acq, batch_size):
+    """Stored ``pre(h)`` and the acquisition of ``h`` itself, in batches."""
+    parts = [tail.pre(h[s : s + batch_size]) for s in range(0, h.shape[0], batch_size)]
+    a = torch.cat(parts)
+    scores = torch.cat([acq(tail.rest(p)) for p in parts])
+    return a, scores
+
+
+def _mixed_mean(tail, a2, d, lam, acquisition, batch_size):
+    """Mean over the ``N`` draws of the mixed acquisition, in batches of pairs."""
+    return torch.cat([
+        _mixed_scores(tail, a2[s : s + batch_size], d[s : s + batch_size],
+                      lam[:, s : s + batch_size], acquisition).mean(dim=0)
+        for s in range(0, a2.shape[0], batch_size)
+    ])
 
 
 def lada_pair_scores(module, X1, X2, layer, lam, acquisition="entropy", batch_size=256):
@@ -173,19 +279,12 @@ def lada_pair_scores(module, X1, X2, layer, lam, acquisition="entropy", batch_si
     lam = _as_tensor(lam, device)
     acq = ACQUISITIONS[acquisition]
     with _eval_mode(module), torch.no_grad():
+        tail = _MixTail(blocks, layer)
         h1 = _batched(lambda x: forward_blocks(blocks, x, stop=layer), X1, batch_size)
         h2 = _batched(lambda x: forward_blocks(blocks, x, stop=layer), X2, batch_size)
-        s1 = acq(_batched(lambda h: forward_blocks(blocks, h, start=layer), h1, batch_size))
-        s2 = acq(_batched(lambda h: forward_blocks(blocks, h, start=layer), h2, batch_size))
-        sm = torch.cat(
-            [
-                mixed_acquisition(
-                    blocks, layer, h1[s : s + batch_size], h2[s : s + batch_size],
-                    lam[:, s : s + batch_size], acquisition,
-                ).mean(dim=0)
-                for s in range(0, h1.shape[0], batch_size)
-            ]
-        )
+        a1, s1 = _pre_and_scores(tail, h1, acq, batch_size)
+        a2, s2 = _pre_and_scores(tail, h2, acq, batch_size)
+        sm = _mixed_mean(tail, a2, a1 - a2, lam, acquisition, batch_size)
     parts = torch.stack([s1, s2, sm]).cpu().numpy().astype(float)
     return parts.sum(axis=0), parts
 
@@ -251,25 +350,35 @@ class MixupPolicy(nn.Module):
         )
 
     def forward(self, h1, h2):
-        z = self.mlp(self.body(torch.cat([h1, h2], dim=1)))
+        return self.from_concatenated(torch.cat([h1, h2], dim=1))
+
+    def from_concatenated(self, h):
+        """:math:`\\tau` from ``torch.cat([h1, h2], dim=1)``."""
+        z = self.mlp(self.body(h))
         return (self.tau_max * torch.sigmoid(z.squeeze(1))).clamp_min(_TAU_MIN)
 
 
-def _optimize(params, objective, batches, epochs, lr, tol, patience):
-    """Adam on ``-objective`` over mini-batches; keep the best epoch's outputs.
+def _optimize(params, objective, n, batch_size, epochs, lr, tol, patience):
+    """Adam on ``-objective`` over shuffled mini-batches of ``range(n)``;
+    keep the best epoch's outputs.
 
-    ``objective(batch)`` returns ``(mean score, outputs)``. As in the LADA
-    reference, the outputs recorded during the epoch with the lowest loss are
-    kept (Algorithm 1, lines 12-13). Stops after ``patience`` epochs without
-    a relative improvement larger than ``tol``.
+    ``objective(idx)`` returns ``(mean score, outputs)`` for the rows ``idx``
+    (one output per row). As in the LADA reference, the outputs recorded
+    during the epoch with the lowest loss are kept (Algorithm 1, lines
+    12-13). Stops after ``patience`` epochs without a relative improvement
+    larger than ``tol``. The outputs of an epoch are written into one
+    preallocated buffer (two buffers swap roles when an epoch is the best).
     """
     params = [p for p in params if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
-    best, best_out, history, stall = math.inf, None, [], 0
+    best, history, stall = math.inf, [], 0
+    outs = best_out = None
     for _ in range(epochs):
-        total, outs = 0.0, {}
-        for key, batch in batches():
-            score, out = objective(batch)
+        total = 0.0
+        perm = torch.randperm(n)
+        for s in range(0, n, batch_size):
+            idx = perm[s : s + batch_size]
+            score, out = objective(idx)
             loss = -score
             # gradients w.r.t. the policy only: the classifier is frozen and
             # its parameters' .grad stay untouched
@@ -277,47 +386,36 @@ def _optimize(params, objective, batches, epochs, lr, tol, patience):
             for p, g in zip(params, grads):
                 p.grad = g
             opt.step()
-            total += float(loss.detach()) * len(key)
-            outs[key] = out.detach()
-        n = sum(len(k) for k in outs)
+            total += float(loss.detach()) * len(idx)
+            out = out.detach()
+            if outs is None:
+                outs = out.new_empty((n,) + tuple(out.shape[1:]))
+            outs[idx.to(outs.device)] = out
         epoch_loss = total / n
         history.append(epoch_loss)
         improved = epoch_loss < best - tol * abs(best) if math.isfinite(best) else True
         if epoch_loss < best:
-            best, best_out = epoch_loss, outs
+            best = epoch_loss
+            best_out, outs = outs, best_out
         stall = 0 if improved else stall + 1
         if patience and stall >= patience:
             break
     return best_out, history
 
 
-def _pair_batches(n, batch_size):
-    def batches():
-        perm = torch.randperm(n)
-        for s in range(0, n, batch_size):
-            idx = perm[s : s + batch_size]
-            yield tuple(idx.tolist()), idx
-
-    return batches
-
-
-def _gather(outs, n):
-    flat = torch.empty(n)
-    for key, out in outs.items():
-        flat[list(key)] = out.float().cpu()
-    return flat
-
-
 def train_mixup_policy(
     blocks, layer, h1, h2, *, acquisition="entropy", n_lambda_samples=5, epochs=10,
     lr=5e-5, batch_size=100, kind="auto", tau_max=1.0, tol=1e-4, patience=3,
+    tail=None, a2=None, d=None,
 ):
     """Train :class:`MixupPolicy` on fixed features (eq. 13); return ``tau*``.
 
     The loss of a batch is minus the mean over pairs and over
     ``n_lambda_samples`` reparameterised draws ``lam ~ Beta(tau, tau)`` of the
     acquisition of the mixed features. The classifier's blocks are only
-    evaluated (the caller puts them in eval mode).
+    evaluated (the caller puts them in eval mode); their parameters take no
+    gradient. ``tail``, ``a2`` and ``d`` (the :class:`_MixTail` split and the
+    stored ``pre(h2)``, ``pre(h1) - pre(h2)``) are computed when not given.
 
     Returns
     -------
@@ -328,17 +426,27 @@ def train_mixup_policy(
     policy : MixupPolicy
     """
     policy = MixupPolicy(h1.shape[1:], kind=kind, tau_max=tau_max).to(h1.device)
+    if tail is None or a2 is None or d is None:
+        tail = _MixTail(blocks, layer)
+        with torch.no_grad():
+            a2 = tail.pre(h2)
+            d = tail.pre(h1) - a2
+    hcat = torch.cat([h1, h2], dim=1)  # the policy's input, built once
+    if policy.kind == "conv":
+        policy = policy.to(memory_format=torch.channels_last)
+        hcat = hcat.contiguous(memory_format=torch.channels_last)
 
     def objective(idx):
-        tau = policy(h1[idx], h2[idx])
+        tau = policy.from_concatenated(hcat[idx])
         lam = Beta(tau, tau).rsample((n_lambda_samples,))
-        return mixed_acquisition(blocks, layer, h1[idx], h2[idx], lam, acquisition).mean(), tau
+        return _mixed_scores(tail, a2[idx], d[idx], lam, acquisition).mean(), tau
 
-    outs, history = _optimize(
-        policy.parameters(), objective, _pair_batches(h1.shape[0], batch_size),
-        epochs, lr, tol, patience,
-    )
-    return _gather(outs, h1.shape[0]).to(h1.device), history, policy
+    with _frozen_params([p for b in blocks if isinstance(b, nn.Module)
+                         for p in b.parameters()]):
+        outs, history = _optimize(
+            policy.parameters(), objective, h1.shape[0], batch_size, epochs, lr, tol, patience,
+        )
+    return outs.float(), history, policy
 
 
 # ----------------------------------------------------------------- InfoSTN
@@ -427,10 +535,10 @@ def train_spatial_transformer(
         out = acq(module(back(stn(imgs[idx]))))
         return out.mean(), out
 
-    _, history = _optimize(
-        stn.parameters(), objective, _pair_batches(imgs.shape[0], batch_size),
-        epochs, lr, tol, patience,
-    )
+    with _frozen_params(module.parameters()):
+        _, history = _optimize(
+            stn.parameters(), objective, imgs.shape[0], batch_size, epochs, lr, tol, patience,
+        )
     with torch.no_grad():
         scores = _batched(lambda x: acq(module(back(stn(x)))), imgs, 256)
     return scores, history, stn
@@ -462,12 +570,16 @@ def lada_query(learner, X_pool, budget, seed, params):
         first, second, rest = perm[:n_pairs], perm[n_pairs : 2 * n_pairs], perm[2 * n_pairs :]
         bs = params["batch_size"]
         acq = ACQUISITIONS[acquisition]
+        tail = _MixTail(blocks, layer)
         with torch.no_grad():
             X1, X2 = _as_tensor(X_pool[first], device), _as_tensor(X_pool[second], device)
             h1 = _batched(lambda x: forward_blocks(blocks, x, stop=layer), X1, bs)
             h2 = _batched(lambda x: forward_blocks(blocks, x, stop=layer), X2, bs)
-            s1 = acq(_batched(lambda h: forward_blocks(blocks, h, start=layer), h1, bs))
-            s2 = acq(_batched(lambda h: forward_blocks(blocks, h, start=layer), h2, bs))
+            del X1, X2
+            a1, s1 = _pre_and_scores(tail, h1, acq, bs)
+            a2, s2 = _pre_and_scores(tail, h2, acq, bs)
+            d = a1.sub_(a2)  # pre(h1) - pre(h2), in place of pre(h1)
+            del a1
         history, policy = [], None
         if params["tau"] is None:
             with torch.enable_grad():
@@ -476,17 +588,14 @@ def lada_query(learner, X_pool, budget, seed, params):
                     n_lambda_samples=params["n_lambda_samples"], epochs=params["policy_epochs"],
                     lr=params["policy_lr"], batch_size=params["policy_batch_size"],
                     kind=params["policy"], tau_max=params["tau_max"], tol=params["policy_tol"],
-                    patience=params["policy_patience"],
+                    patience=params["policy_patience"], tail=tail, a2=a2, d=d,
                 )
         else:
             tau = torch.full((n_pairs,), float(params["tau"]), device=device)
         with torch.no_grad():
             lam = Beta(tau, tau).sample((params["n_lambda_samples"],))
-            sm = torch.cat([
-                mixed_acquisition(blocks, layer, h1[s:s + bs], h2[s:s + bs], lam[:, s:s + bs],
-                                  acquisition).mean(dim=0)
-                for s in range(0, n_pairs, bs)
-            ])
+            sm = _mixed_mean(tail, a2, d, lam, acquisition, bs)
+            del a2, d
         s1, s2, sm = (t.cpu().numpy().astype(float) for t in (s1, s2, sm))
         pair_score = s1 + s2 + sm  # eq. 15
         n_sel = min(math.ceil(budget / 2), n_pairs)
