@@ -370,7 +370,7 @@ def _optimize(params, objective, n, batch_size, epochs, lr, tol, patience):
     preallocated buffer (two buffers swap roles when an epoch is the best).
     """
     params = [p for p in params if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr)
+    opt = torch.optim.Adam(params, lr=lr, foreach=True)
     best, history, stall = math.inf, [], 0
     outs = best_out = None
     for _ in range(epochs):

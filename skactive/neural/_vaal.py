@@ -380,8 +380,10 @@ def train_vaal(X_lab, X_unlab, *, vae="auto", discriminator=None, latent_dim=32,
         if discriminator is None:
             _kaiming_init(disc)
         vae_net, disc = vae_net.to(device), disc.to(device)
-        opt_vae = torch.optim.Adam(vae_net.parameters(), lr=lr)
-        opt_disc = torch.optim.Adam(disc.parameters(), lr=lr)
+        # foreach: one fused update over all parameters (CPU defaults to a
+        # per-parameter loop); the same arithmetic, the same trained networks
+        opt_vae = torch.optim.Adam(vae_net.parameters(), lr=lr, foreach=True)
+        opt_disc = torch.optim.Adam(disc.parameters(), lr=lr, foreach=True)
         bs = int(batch_size)
         lab_batches = _Batches(n_l, bs, drop_last=True)
         unlab_batches = _Batches(n_u, bs, drop_last=False)
