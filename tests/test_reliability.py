@@ -29,6 +29,7 @@ from skactive.utils.estimator_checks import CONTRACT_PARAMS
 X = np.random.RandomState(0).rand(80, 4).astype("float32")  # the data
 Y = np.arange(80) % 2
 Y_REG = X @ np.array([1.0, -2.0, 0.5, 3.0]) + 0.1 * np.random.RandomState(1).rand(80)
+Y_ML = np.column_stack([Y, X[:, 0] > 0.5, X[:, 1] > 0.5]).astype(int)  # 3 labels
 
 
 def _public_strategies():
@@ -89,6 +90,10 @@ def _learner(kind):
         est = make_pipeline(SimpleImputer(), LogisticRegression())
     elif kind == "ridge":
         est, y = Ridge(), Y_REG
+    elif kind == "multilabel":
+        from sklearn.multiclass import OneVsRestClassifier
+
+        est, y = OneVsRestClassifier(LogisticRegression()), Y_ML
     else:  # torch networks: plain MLP, loss-prediction net, WAAL net
         pytest.importorskip("torch")
         from skactive import neural
@@ -117,6 +122,8 @@ def _kind(cls):
         return "lpl" if name in ("LPL", "LearningLoss") else "waal" if name == "WAAL" else "net"
     if _task(cls) == "regression":
         return "ridge"
+    if getattr(tags, "multilabel", False):
+        return "multilabel"
     return "forest" if tags.requires_samples else "linear"
 
 
