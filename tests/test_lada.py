@@ -470,3 +470,33 @@ def test_fast_path_picks_equal_direct_computation(digits, kind):
     first = first.permutation(len(X_pool))[:150]
     np.testing.assert_allclose(strategy.tau_, tau[[np.flatnonzero(first == r)[0] for r in rows]],
                                rtol=1e-4)
+
+
+def test_mix_tail_values_and_lambda_gradients_equal_direct():
+    """_MixTail (affine layer once per pair, pool-then-ReLU, the gathered
+    max-pool gradient) gives the logits and d/dlambda of the direct mix."""
+    from skactive.neural._lada import _MixTail
+
+    torch.manual_seed(0)
+    blocks = [nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU()),
+              nn.Sequential(nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)),
+              nn.Sequential(nn.Flatten(), nn.Linear(6 * 4 * 4, 3))]
+    for b in blocks:
+        b.eval()
+    h = blocks[0](torch.randn(6, 1, 8, 8)).detach()
+    h1, h2 = h[:3], h[3:]
+    tail = _MixTail(blocks, 1)
+    assert isinstance(tail.pre_layers[0], nn.Conv2d)
+    assert [type(m) for m in tail.rest_layers[:2]] == [nn.MaxPool2d, nn.ReLU]
+    a2 = tail.pre(h2)
+    d = tail.pre(h1) - a2
+    lam = torch.rand(5, 3, requires_grad=True)
+    out = tail.mixed(a2, d, lam)
+    l = lam.reshape(5, 3, 1, 1, 1)
+    ref = forward_blocks(blocks, (l * h1 + (1 - l) * h2).reshape(15, 4, 8, 8), start=1)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), atol=1e-5)
+    w = torch.randn_like(ref)
+    (g_fast,) = torch.autograd.grad((out * w).sum(), lam)
+    (g_ref,) = torch.autograd.grad((ref * w).sum(), lam)
+    np.testing.assert_allclose(g_fast.numpy(), g_ref.numpy(), atol=1e-5)
+    assert float(g_ref.abs().sum()) > 0

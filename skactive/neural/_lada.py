@@ -144,6 +144,8 @@ class _MixTail:
                 i += 1
             i += 1
         self.rest_layers = rest + list(blocks[layer + 1 :])
+        first_rest = self.rest_layers[0] if self.rest_layers else None
+        self._pool = first_rest if type(first_rest) is nn.MaxPool2d else None
 
     def pre(self, h):
         """``pre(h)`` in the storage layout (channels last for 4-D maps)."""
@@ -161,8 +163,57 @@ class _MixTail:
     def mixed(self, a2, d, lam):
         """Logits of the mixes ``a2 + lam * d`` (``lam`` of shape (N, n))."""
         N, n = lam.shape
+        if self._pool is not None and a2.dim() == 4 and not (a2.requires_grad
+                                                             or d.requires_grad):
+            h = _MixMaxPool.apply(lam, a2, d, self._pool, self)
+            for f in self.rest_layers[1:]:
+                h = f(h)
+            return h
         m = torch.addcmul(a2, lam.reshape((N, n) + (1,) * (a2.dim() - 1)), d)
         return self.rest(m.reshape((N * n,) + tuple(a2.shape[1:])))
+
+
+class _MixMaxPool(torch.autograd.Function):
+    """``max_pool2d`` of the mixes ``a2 + lam * d``, differentiable in ``lam`` only.
+
+    ``a2`` and ``d`` are stored channels-last, ``(n, H, W, C)``; the output is
+    ``(N * n, C, H', W')``. The gradient of a pooled value is ``d`` at its
+    argmax (the index ``max_pool2d`` returns), so the backward gathers ``d``
+    at the ``H' W'`` maxima instead of scattering a gradient into a zeroed
+    ``H W`` map and reducing it against ``d`` (the same sums: overlapping
+    windows add up as in ``max_pool2d``'s backward).
+    """
+
+    @staticmethod
+    def forward(ctx, lam, a2, d, pool, owner):
+        N, n = lam.shape
+        _, H, W, C = a2.shape
+        # the mixes are not needed by the backward: one buffer, reused by
+        # every batch (a fresh map of N n H W C floats per step costs more
+        # in page faults than the arithmetic)
+        size = N * n * H * W * C
+        buf = getattr(owner, "_buffer", None)
+        if buf is None or buf.numel() < size or buf.dtype != a2.dtype or buf.device != a2.device:
+            buf = owner._buffer = a2.new_empty(size)
+        m = torch.addcmul(a2, lam.reshape(N, n, 1, 1, 1), d,
+                          out=buf[:size].view(N, n, H, W, C))
+        m = m.view(N * n, H, W, C).permute(0, 3, 1, 2)
+        out, idx = F.max_pool2d(m, pool.kernel_size, pool.stride, pool.padding,
+                                pool.dilation, pool.ceil_mode, return_indices=True)
+        ctx.save_for_backward(idx, d)
+        ctx.N = N
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        idx, d = ctx.saved_tensors
+        N = ctx.N
+        n, H, W, C = d.shape
+        planes = d.permute(0, 3, 1, 2).reshape(n, C, H * W)  # a view
+        at_max = torch.gather(planes.unsqueeze(0).expand(N, n, C, H * W), 3,
+                              idx.reshape(N, n, C, -1))
+        grad_lam = (grad.reshape(N, n, C, -1) * at_max).sum(dim=(2, 3))
+        return grad_lam, None, None, None, None
 
 
 def mixed_acquisition(blocks, layer, h1, h2, lam, acquisition="entropy", tail=None):
