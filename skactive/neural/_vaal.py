@@ -315,6 +315,14 @@ def train_vaal(X_lab, X_unlab, *, vae="auto", discriminator=None, latent_dim=32,
     (``_kaiming_init``). :math:`L_{VAE}` is :func:`vae_loss` with
     ``reduction`` (default: the authors' scaling).
 
+    No early stopping and no networks carried over between queries: the
+    authors' ``main.py`` builds a new VAE and discriminator for every split
+    and ``Solver.train`` runs a fixed ``train_iterations`` (it keeps the best
+    *task model* by validation accuracy, never stops on the VAE loss), so
+    both are kept here; the batches are drawn by torch indexing of tensors
+    prepared once, and Adam runs with ``foreach=True`` (the same arithmetic
+    as the per-parameter loop, the same networks).
+
     Differences from the authors' code: ``max_epochs`` defaults to 30 (the
     DeepAL+ survey; the authors' default is 100 epochs of CIFAR-10); the
     batches come from torch's generator seeded by ``random_state`` (the
