@@ -4,7 +4,8 @@ Timing (default): one fitted :class:`~skactive.neural.ActiveNeuralNetClassifier`
 and one pool; the query time of Entropy, fixed-tau LADA (Manifold-Mixup
 look-ahead) and LADA with InfoMixup (policy training with early stopping),
 interleaved over ``--repeat`` repeats, and their ratio to Entropy (min and
-median over the repeats), beside the numbers measured before issue 19. The paper reports the whole-loop time of LADA at about
+median over the repeats), beside the numbers measured before issue 19.
+The paper reports the whole-loop time of LADA at about
 1.32 times Random (Table 1); here the query alone is compared, which is the
 upper bound of that ratio since training is shared.
 

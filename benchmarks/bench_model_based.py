@@ -21,7 +21,8 @@ measured before issue 19.
 
 Usage::
 
-    python benchmarks/bench_model_based.py [--pool 5000] [--vaal-epochs 10] [--repeat 3] [--threads 1]
+    python benchmarks/bench_model_based.py [--pool 5000] [--vaal-epochs 10] [--repeat 3] \\
+        [--threads 1]
 """
 
 import argparse

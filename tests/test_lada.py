@@ -475,7 +475,7 @@ def test_fast_path_picks_equal_direct_computation(digits, kind):
 def test_mix_tail_values_and_lambda_gradients_equal_direct():
     """_MixTail (affine layer once per pair, pool-then-ReLU, the gathered
     max-pool gradient) gives the logits and d/dlambda of the direct mix."""
-    from skactive.neural._lada import _MixTail
+    from skactive.neural._mix_tail import _MixTail
 
     torch.manual_seed(0)
     blocks = [nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU()),
