@@ -5,11 +5,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ..base import BaseQueryStrategy, QueryStrategyTags, get_query_tags
+from ._hybrid import seeded_clone
 
 __all__ = ["ALBL", "exp4p_probabilities", "exp4p_update", "iw_accuracy"]
 
@@ -336,12 +336,7 @@ class ALBL(BaseQueryStrategy):
 
     # ------------------------------------------------------------- state
     def _init_state(self, random_state, learner):
-        arms = [clone(a) for a in self._arm_list()]
-        for arm in arms:
-            params = arm.get_params(deep=False)
-            if "random_state" in params and params["random_state"] is None:
-                arm.set_params(random_state=np.random.RandomState(
-                    random_state.randint(np.iinfo(np.int32).max)))
+        arms = [seeded_clone(a, random_state) for a in self._arm_list()]
         self.strategies_ = arms
         names = [type(a).__name__ for a in arms]
         self.arm_names_ = names + (["uniform"] if self.uniform_arm else [])

@@ -34,9 +34,9 @@ def _has_linear_head(learner):
     return True
 
 
-def _seeded(strategy, random_state):
+def seeded_clone(strategy, random_state):
     """A clone of ``strategy`` whose unset ``random_state`` is drawn from
-    ``random_state`` (a RandomState)."""
+    ``random_state`` (a RandomState); also used for ALBL's arms."""
     strategy = clone(strategy)
     params = strategy.get_params(deep=False)
     if "random_state" in params and params["random_state"] is None:
@@ -194,11 +194,11 @@ class TCM(BaseQueryStrategy):
         if self._n_labeled_enough(learner):
             self.phase_ = "warm"
             if not hasattr(self, "warm_strategy_"):  # chosen for the fitted learner
-                self.warm_strategy_ = _seeded(self._strategies(learner)[1], random_state)
+                self.warm_strategy_ = seeded_clone(self._strategies(learner)[1], random_state)
             strategy = self.warm_strategy_
         else:
             self.phase_ = "cold"
             if not hasattr(self, "cold_strategy_"):
-                self.cold_strategy_ = _seeded(self._strategies()[0], random_state)
+                self.cold_strategy_ = seeded_clone(self._strategies()[0], random_state)
             strategy = self.cold_strategy_
         return strategy.query(X_pool, learner, budget, return_scores=True)
