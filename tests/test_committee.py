@@ -247,3 +247,130 @@ def test_variance_passes_the_regression_contract():
 
     # default regression learner of the contract checks: a forest committee
     check_query_strategy(QueryByCommittee(method="variance", random_state=0))
+
+
+# ------------------------------------------- member probabilities aligned by label
+from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
+from sklearn.ensemble import AdaBoostClassifier  # noqa: E402
+
+from skactive.strategies import BALD, BatchBALD, MeanSTD  # noqa: E402
+from skactive.utils import predict_proba_samples  # noqa: E402
+
+
+def _bald_by_hand(P):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = P.mean(axis=0)
+        h_mean = -np.nansum(mean * np.log(mean), axis=1)
+        h_members = -np.nansum(P * np.log(P), axis=2).mean(axis=0)
+    return h_mean - h_members
+
+
+def _aligned(members, X, classes):
+    """Members' probabilities in the columns of ``classes``, by label, by hand."""
+    P = np.zeros((len(members), X.shape[0], len(classes)))
+    for m, member in enumerate(members):
+        for j, c in enumerate(member.classes_):
+            P[m][:, list(classes).index(c)] = member.predict_proba(X)[:, j]
+    return P
+
+
+@pytest.mark.parametrize("kind", ["strings", "minus-one-one", "one-based"])
+def test_adaboost_members_are_aligned_by_label(iris, kind):
+    """AdaBoost fits its members on the labels themselves (not on codes 0..K-1
+    as forests and bagging do): strings used to fail (int('setosa')), labels
+    {-1, 1} silently landed in the wrong columns, labels {1, 2, 3} overflowed."""
+    X, y = iris
+    lab = {"strings": np.array(["setosa", "versicolor", "virginica"])[y],
+           "minus-one-one": np.where(y == 1, -1, 1),
+           "one-based": y + 1}[kind]
+    ada = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=6,
+                             random_state=0).fit(X[:60], lab[:60])
+    assert len(ada.estimators_) >= 2
+    P = _aligned(ada.estimators_, X, ada.classes_)
+    np.testing.assert_allclose(predict_proba_samples(ada, X), P)
+    _, s = BALD().query(X, ada, 3, return_scores=True)
+    np.testing.assert_allclose(s, _bald_by_hand(P), atol=1e-12)
+    _, s = QueryByCommittee(method="kl_divergence").query(X, ada, 3, return_scores=True)
+    np.testing.assert_allclose(s, kl_disagreement(P), atol=1e-12)
+    votes = np.stack([[list(ada.classes_).index(v) for v in m.predict(X)]
+                      for m in ada.estimators_])
+    _, s = QueryByCommittee().query(X, ada, 3, return_scores=True)
+    np.testing.assert_allclose(s, vote_entropy(votes, len(ada.classes_)))
+    for strategy in (MeanSTD(), BatchBALD(random_state=0)):
+        assert np.unique(strategy.query(X, ada, 3)).size == 3
+
+
+def test_adaboost_in_an_active_learner_with_a_wider_label_set(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    keep = names != "setosa"  # the model never sees "setosa"
+    learner = ActiveLearner(AdaBoostClassifier(DecisionTreeClassifier(max_depth=1),
+                                               n_estimators=5, random_state=0),
+                            BALD(), classes=["setosa", "versicolor", "virginica"])
+    learner.fit(X[keep][:50], names[keep][:50])
+    members = learner.estimator_.estimators_
+    P = _aligned(members, X, learner.classes_)
+    assert np.all(P[:, :, 0] == 0)  # the unseen class gets probability 0
+    np.testing.assert_allclose(predict_proba_samples(learner, X), P)
+    _, s = learner.query(X, budget=3, return_scores=True)
+    np.testing.assert_allclose(s, _bald_by_hand(P), atol=1e-12)
+    _, s = QueryByCommittee(method="kl_divergence").query(X, learner, 3, return_scores=True)
+    np.testing.assert_allclose(s, kl_disagreement(P), atol=1e-12)
+
+
+class _SubsetCommittee(ClassifierMixin, BaseEstimator):
+    """A user's own ensemble: member ``m`` is fitted (on the labels themselves)
+    without class ``classes_[m % K]``, so every member saw only some classes."""
+
+    def __init__(self, n_members=3):
+        self.n_members = n_members
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.estimators_ = []
+        for m in range(self.n_members):
+            keep = y != self.classes_[m % len(self.classes_)]
+            self.estimators_.append(LogisticRegression(max_iter=500).fit(X[keep], y[keep]))
+        return self
+
+    def predict_proba(self, X):
+        return _aligned(self.estimators_, X, self.classes_).mean(axis=0)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def test_members_that_saw_only_some_classes(iris):
+    X, y = iris
+    lab = np.array(["a", "b", "c"])[y]
+    ens = _SubsetCommittee(n_members=3).fit(X[:90], lab[:90])
+    P = _aligned(ens.estimators_, X, ens.classes_)
+    assert all(len(m.classes_) == 2 for m in ens.estimators_)
+    np.testing.assert_allclose(predict_proba_samples(ens, X), P)
+    _, s = BALD().query(X, ens, 3, return_scores=True)
+    np.testing.assert_allclose(s, _bald_by_hand(P), atol=1e-12)
+    _, s = QueryByCommittee(method="kl_divergence").query(X, ens, 3, return_scores=True)
+    np.testing.assert_allclose(s, kl_disagreement(P), atol=1e-12)
+    votes = np.stack([[list(ens.classes_).index(v) for v in m.predict(X)]
+                      for m in ens.estimators_])
+    _, s = QueryByCommittee().query(X, ens, 3, return_scores=True)
+    np.testing.assert_allclose(s, vote_entropy(votes, 3))
+
+
+def test_a_member_with_an_unknown_label_is_a_clear_error(iris):
+    X, y = iris
+    ens = _SubsetCommittee(n_members=2).fit(X[:90], y[:90])
+    ens.classes_ = np.array([0, 1, 5])  # the members know class 2, the ensemble does not
+    with pytest.raises(ValueError, match="class 2, which is not in"):
+        BALD().query(X, ens, 2)
+    with pytest.raises(ValueError, match="class 2, which is not in"):
+        QueryByCommittee(method="kl_divergence").query(X, ens, 2)
+
+
+def test_one_member_ensemble_message(iris):
+    X, y = iris
+    ada = AdaBoostClassifier(DecisionTreeClassifier(max_depth=3), n_estimators=5,
+                             random_state=0).fit(X, np.where(y == 0, "a", "b"))
+    assert len(ada.estimators_) == 1  # a perfect first tree ends the boosting
+    with pytest.raises(LearnerCapabilityError, match="only 1 fitted member"):
+        QueryByCommittee().query(X, ada, 2)

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..base import BaseQueryStrategy, QueryStrategyTags
 from ..exceptions import LearnerCapabilityError
 from ..utils import entropy, iter_pool_chunks, pool_chunk_size, top_k
-from ..utils._samples import _inner
+from ..utils._samples import _inner, _member_columns
 
 __all__ = ["QueryByCommittee", "kl_disagreement", "vote_entropy"]
 
@@ -94,29 +94,6 @@ def kl_disagreement(P):
 
 
 # ------------------------------------------------------------------ committee
-def _encoded_members(est):
-    """True for sklearn ensembles whose members were fitted on labels 0..K-1."""
-    from sklearn.ensemble import BaggingClassifier, StackingClassifier, VotingClassifier
-    from sklearn.ensemble._forest import BaseForest
-
-    return isinstance(est, (BaseForest, BaggingClassifier, VotingClassifier, StackingClassifier))
-
-
-def _member_columns(member, est_classes, encoded):
-    """Columns of ``est_classes`` that the member's ``classes_`` map to."""
-    mc = np.asarray(member.classes_)
-    if encoded:
-        return mc.astype(np.intp)
-    position = {c: i for i, c in enumerate(np.asarray(est_classes).tolist())}
-    try:
-        return np.array([position[c] for c in mc.tolist()], dtype=np.intp)
-    except KeyError as exc:
-        raise ValueError(
-            f"A committee member predicts class {exc.args[0]!r}, which is not in the "
-            "learner's classes_."
-        ) from None
-
-
 def _ensemble_members(est):
     """The fitted members of ``est`` if it is a committee (>= 2 estimators)."""
     members = getattr(est, "estimators_", None)
@@ -211,17 +188,19 @@ def _build_committee(learner, method, n_members, rng, strategy_name):
             if outer_classes is None:
                 outer_classes = est_classes
             outer = np.searchsorted(np.asarray(outer_classes), est_classes)
-            encoded = _encoded_members(est)
-            columns = [outer[_member_columns(m, est_classes, encoded)] for m in members]
+            columns = [outer[_member_columns(m, est_classes, est)] for m in members]
         else:
             columns = None
         to_frame = getattr(learner, "_to_frame", None) if transforms else None
         return _Committee(members, transforms, getattr(est, "estimators_features_", None),
                           columns, None if regression else len(outer_classes), to_frame)
     if not hasattr(learner, "X_labeled_") or not hasattr(learner, "estimator_"):
+        own = getattr(est, "estimators_", None)
+        found = (f"{type(est).__name__} has only {len(own)} fitted member (a committee "
+                 "needs 2)" if isinstance(own, (list, tuple)) else
+                 f"found no fitted ensemble (estimators_) in {type(learner).__name__}")
         raise LearnerCapabilityError(
-            f"{strategy_name} found no fitted ensemble (estimators_) in "
-            f"{type(learner).__name__}, and bootstrap committee members need the "
+            f"{strategy_name}: {found}, and bootstrap committee members need the "
             "labelled set, which only an ActiveLearner keeps: wrap the estimator, "
             "ActiveLearner(estimator).fit(X_labeled, y_labeled), or use an ensemble "
             "such as RandomForestClassifier."
@@ -237,7 +216,7 @@ def _build_committee(learner, method, n_members, rng, strategy_name):
     if regression:
         return _Committee(members, to_frame=to_frame)
     classes = np.asarray(learner.classes_)
-    columns = [_member_columns(m, classes, encoded=False) for m in members]
+    columns = [_member_columns(m, classes) for m in members]
     return _Committee(members, columns=columns, n_classes=len(classes), to_frame=to_frame)
 
 

@@ -61,21 +61,45 @@ def has_samples(learner):
         return False
 
 
-def _member_columns(est, member, est_classes):
-    """Columns of the ensemble's ``classes_`` that a member's columns map to."""
-    from sklearn.ensemble import BaseEnsemble, StackingClassifier, VotingClassifier
+def _encodes_member_labels(ensemble):
+    """True for the sklearn ensembles that fit their members on the class
+    codes ``0..K-1`` (forests, bagging, voting, stacking). Others -- e.g.
+    ``AdaBoostClassifier``, or a user's own ensemble -- pass the labels
+    themselves, so their members' ``classes_`` are labels."""
+    from sklearn.ensemble import StackingClassifier, VotingClassifier
+    from sklearn.ensemble._bagging import BaseBagging
+    from sklearn.ensemble._forest import BaseForest
 
+    return isinstance(ensemble, (BaseForest, BaseBagging, VotingClassifier, StackingClassifier))
+
+
+def _member_columns(member, est_classes, ensemble=None):
+    """Columns of ``est_classes`` that the member's ``predict_proba`` columns
+    (its ``classes_``, in order) belong to.
+
+    Members of the ensembles of :func:`_encodes_member_labels` carry codes
+    (their position in ``est_classes``); every other member -- members of
+    other ensembles, bootstrap clones (``ensemble=None``) -- is aligned by
+    label. A member that saw only some classes gets only those columns.
+    """
     mc = np.asarray(member.classes_)
-    if isinstance(est, (BaseEnsemble, VotingClassifier, StackingClassifier)):
-        # sklearn ensembles train their members on encoded labels 0..K-1
-        return mc.astype(np.intp)
-    position = {c: i for i, c in enumerate(est_classes.tolist())}
+    n = len(est_classes)
+    if ensemble is not None and _encodes_member_labels(ensemble):
+        codes = mc.astype(np.intp) if mc.dtype.kind in "biuf" else None
+        if codes is None or np.any(codes != mc) or codes.min() < 0 or codes.max() >= n:
+            raise ValueError(
+                f"The members of {type(ensemble).__name__} should carry class codes "
+                f"0..{n - 1}, but one has classes_ {mc.tolist()!r}."
+            )
+        return codes
+    position = {c: i for i, c in enumerate(np.asarray(est_classes).tolist())}
     try:
         return np.array([position[c] for c in mc.tolist()], dtype=np.intp)
     except KeyError as exc:
+        where = "the learner's" if ensemble is None else f"{type(ensemble).__name__}'s"
         raise ValueError(
-            f"A member of {type(est).__name__} predicts class {exc.args[0]!r}, which is "
-            "not in the ensemble's classes_."
+            f"A committee member predicts class {exc.args[0]!r}, which is not in "
+            f"{where} classes_ {np.asarray(est_classes).tolist()!r}."
         ) from None
 
 
@@ -85,7 +109,7 @@ def _committee_samples(est, X):
     out = np.zeros((len(est.estimators_), X.shape[0], len(est_classes)))
     for t, member in enumerate(est.estimators_):
         Xm = X if feats is None else X[:, feats[t]]
-        out[t][:, _member_columns(est, member, est_classes)] = member.predict_proba(Xm)
+        out[t][:, _member_columns(member, est_classes, est)] = member.predict_proba(Xm)
     return out
 
 
