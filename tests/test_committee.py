@@ -374,3 +374,41 @@ def test_one_member_ensemble_message(iris):
     assert len(ada.estimators_) == 1  # a perfect first tree ends the boosting
     with pytest.raises(LearnerCapabilityError, match="only 1 fitted member"):
         QueryByCommittee().query(X, ada, 2)
+
+
+# ------------------------------------------------------------ registry names
+def test_every_disagreement_measure_has_a_registry_name(capsys):
+    from skactive.__main__ import main
+    from skactive.base import get_query_tags
+    from skactive.experiments import available_strategies
+
+    methods = {"qbc-vote-entropy": "vote_entropy", "qbc-kl": "kl_divergence",
+               "qbc-kl-divergence": "kl_divergence", "qbc-variance": "variance"}
+    assert set(methods) <= set(available_strategies())
+    # every value the method parameter accepts is reachable by a name
+    accepted = QueryByCommittee._parameter_constraints["method"][0].options
+    assert set(methods.values()) == set(accepted)
+    for name, method in methods.items():
+        strategy = get_strategy(name, random_state=1)
+        assert isinstance(strategy, QueryByCommittee)
+        assert strategy.get_params() == QueryByCommittee(method=method,
+                                                         random_state=1).get_params()
+    assert get_query_tags(get_strategy("qbc-variance")).task == "regression"
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in methods)
+
+
+def test_qbc_variance_by_name_in_a_regression_study():
+    from sklearn.datasets import load_diabetes
+
+    from skactive.experiments import run_experiments
+
+    X, y = load_diabetes(return_X_y=True)
+    data = {"diabetes": (X[:300], y[:300], X[300:], y[300:])}
+    kw = dict(seeds=1, n_rounds=2, budget=5, n_initial=10, progress=False)
+    res = run_experiments(data, "random,qbc-variance", "ridge", **kw)
+    run = [r for r in res.runs if r.meta["strategy"] == "qbc-variance"][0]
+    assert run.is_regression and np.isfinite(run.r2).all() and len(run.n_labels) == 3
+    with pytest.raises(ValueError, match="method='variance'"):
+        run_experiments(data, "qbc", "ridge", **kw)

@@ -106,3 +106,43 @@ def test_query_property_random_pools(cls, data):
 @given(data=st.data())
 def test_query_property_random_pools_networks(cls, data):
     _check_random_sub_pool(cls, data)
+
+
+def _registered_variants():
+    """Registry names that build a strategy with other parameters than its
+    class's defaults (e.g. ``qbc-variance``), one per distinct strategy."""
+    from skactive.experiments import available_strategies, get_strategy
+
+    seen, out = set(), []
+    for name in available_strategies():
+        try:
+            strategy = get_strategy(name)
+        except Exception:  # a custom factory that cannot build without args
+            continue
+        cls = type(strategy)
+        if not issubclass(cls, BaseQueryStrategy) or _needs_torch(cls):
+            continue
+        if strategy.get_params() == cls().get_params() or repr(strategy) in seen:
+            continue
+        seen.add(repr(strategy))
+        out.append((name, strategy))
+    return out
+
+
+def _variant_cases():
+    for name, strategy in _registered_variants():
+        learner, X_pool, _ = default_learner_and_pool(strategy)
+        for check, lrn, pool in yield_query_checks(strategy, learner, X_pool):
+            yield pytest.param(strategy, check, lrn, pool, id=f"{name}-{check.__name__}")
+
+
+def test_registered_variants_are_found():
+    names = {name for name, _ in _registered_variants()}
+    assert {"qbc-kl", "qbc-variance"} <= names
+
+
+@pytest.mark.parametrize("strategy, check, learner, X_pool", list(_variant_cases()))
+def test_registered_variant_contract(strategy, check, learner, X_pool):
+    from sklearn.base import clone
+
+    check(clone(strategy), learner, X_pool)

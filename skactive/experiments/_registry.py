@@ -1,5 +1,6 @@
 """Names of strategies and estimators, as used by the CLI and run_experiments."""
 
+import functools
 import importlib
 
 from ._image_estimators import image_cnn, image_mlp
@@ -52,6 +53,11 @@ _STRATEGY_CLASSES = {
     "igs": "ImprovedGreedySampling",
     "qbc": "QueryByCommittee",
     "query-by-committee": "QueryByCommittee",
+    # (class name, parameters): one name per committee disagreement measure
+    "qbc-vote-entropy": ("QueryByCommittee", {"method": "vote_entropy"}),
+    "qbc-kl": ("QueryByCommittee", {"method": "kl_divergence"}),
+    "qbc-kl-divergence": ("QueryByCommittee", {"method": "kl_divergence"}),
+    "qbc-variance": ("QueryByCommittee", {"method": "variance"}),  # regressors
     # multi-label (tag multilabel: a learner fitted on 2-D label indicators);
     # single-label runs such as the leaderboard filter them out by that tag
     "ml-binary-minimum": "BinaryMinimum",
@@ -97,7 +103,12 @@ def _strategy_factory(name):
         return _CUSTOM_STRATEGIES[key]
     if key in _STRATEGY_CLASSES:
         strategies = importlib.import_module("skactive.strategies")
-        return getattr(strategies, _STRATEGY_CLASSES[key], None)
+        entry = _STRATEGY_CLASSES[key]
+        cls_name, params = entry if isinstance(entry, tuple) else (entry, None)
+        cls = getattr(strategies, cls_name, None)
+        if cls is None or not params:
+            return cls
+        return functools.partial(cls, **params)
     return None
 
 
