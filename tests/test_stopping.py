@@ -275,3 +275,158 @@ def test_run_experiments_and_cli_accept_stopping(letter, tmp_path, capsys):
                  "--no-plot", "--quiet", "--n-jobs", "1"])
     out = capsys.readouterr().out
     assert code == 0 and "Stopping criteria" in out and "stabilizing-predictions" in out
+
+
+# ------------------------------------------------- defaults and hand formulas
+def test_defaults_follow_the_papers():
+    # Bloodgood & Vijay-Shanker 2009: three comparisons, kappa 0.99
+    assert StabilizingPredictions().get_params() == {"window": 3, "threshold": 0.99}
+    # Zhu et al. 2008: no unlabelled sample changes its class
+    assert ClassificationChange().threshold == 0.0
+    # Zhu & Hovy 2007 / Zhu et al. 2008: "close to zero, such as 0.001" (here on
+    # the normalised entropy, see the docstring)
+    assert MaxConfidence().threshold == 0.001
+    # task-dependent in the paper; small-text's default
+    assert OverallUncertainty().threshold == 0.05
+    for cls in (MaxConfidence, OverallUncertainty):
+        assert "Against the papers" in cls.__doc__
+
+
+def test_uncertainty_criteria_on_literal_numbers():
+    X = np.zeros((2, 1))
+    P2 = np.array([[0.5, 0.5], [0.9, 0.1]])  # H / log 2: 1 and 0.4689955935892812
+    mc, ou = MaxConfidence(), OverallUncertainty()
+    assert mc.should_stop(_Fixed(proba=P2), X) is False
+    assert ou.should_stop(_Fixed(proba=P2), X) is False
+    assert mc.history_[-1] == pytest.approx(1.0)
+    assert ou.history_[-1] == pytest.approx((1.0 + 0.4689955935892812) / 2)
+    P3 = np.array([[1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0]])  # normalised: 1 and 0
+    ou3 = OverallUncertainty(threshold=0.6)
+    assert ou3.should_stop(_Fixed(proba=P3), X) is True
+    assert ou3.history_ == [pytest.approx(0.5)]
+    edge = OverallUncertainty(threshold=0.5)  # exactly 1 and 0: mean 0.5
+    assert edge.should_stop(_Fixed(proba=[[0.5, 0.5], [1.0, 0.0]]), X) is False
+    assert edge.history_ == [0.5]  # stop only below the threshold
+    sure = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert MaxConfidence().should_stop(_Fixed(proba=sure), X) is True  # 0 < 0.001
+
+
+def test_agreement_criteria_boundaries():
+    X = np.zeros((4, 1))
+    crit = ClassificationChange(threshold=0.25)  # stop at "at most" the threshold
+    crit.should_stop(_Fixed(pred=[0, 1, 1, 0]), X)
+    assert crit.should_stop(_Fixed(pred=[0, 1, 1, 1]), X) is True  # 1/4 changed
+    exact = StabilizingPredictions(window=1, threshold=0.5)  # stop at "at least"
+    exact.should_stop(_Fixed(pred=[0, 1, 1, 0]), X)
+    assert exact.should_stop(_Fixed(pred=[0, 1, 1, 1]), X) is True  # kappa 0.5
+    assert exact.history_[-1] == pytest.approx(0.5)
+
+
+# ------------------------------------------------------------------ multi-label
+from sklearn.datasets import make_multilabel_classification  # noqa: E402
+from sklearn.ensemble import RandomForestClassifier  # noqa: E402
+from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
+
+from skactive.stopping import binary_entropies  # noqa: E402
+
+
+def _h2(P):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        H = -(P * np.log(P) + (1 - P) * np.log(1 - P)) / np.log(2)
+    return np.nan_to_num(H)  # 0 log 0 = 0
+
+
+@pytest.fixture(scope="module")
+def multilabel():
+    X, Y = make_multilabel_classification(n_samples=220, n_classes=4, random_state=0)
+    return X, Y
+
+
+def test_binary_entropies_by_hand():
+    P = np.array([[0.9, 0.5], [0.0, 0.25]])
+    np.testing.assert_allclose(binary_entropies(P), _h2(P))
+    assert binary_entropies(P)[0, 0] == pytest.approx(0.4689955935892812)
+
+
+def test_multilabel_kappa_is_pooled_over_label_decisions():
+    a = np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 0, 0]])
+    b = np.array([[1, 0, 0], [0, 1, 1], [1, 1, 0], [0, 0, 0]])
+    assert kappa_agreement(a, b) == pytest.approx(_kappa(a.ravel(), b.ravel()))
+    assert kappa_agreement([[1, 0], [0, 1]], [[1, 0], [1, 1]]) == pytest.approx(0.5)
+    assert kappa_agreement(a, a) == 1.0
+    with pytest.raises(ValueError, match="2-D"):
+        kappa_agreement(np.zeros((2, 2, 2)), np.ones((2, 2, 2)))
+
+
+def test_multilabel_stabilizing_predictions(multilabel):
+    X, Y = multilabel
+    stop_set = X[120:]
+    crit = StabilizingPredictions(window=1, threshold=0.9)
+    preds = []
+    for n in (20, 60):
+        model = OneVsRestClassifier(LogisticRegression(max_iter=500)).fit(X[:n], Y[:n])
+        preds.append(model.predict(stop_set))
+        crit.should_stop(model, stop_set)
+    assert crit.predictions_.shape == (100, 4)
+    assert crit.history_[-1] == pytest.approx(_kappa(preds[0].ravel(), preds[1].ravel()))
+
+
+def test_multilabel_classification_change_counts_samples():
+    X = np.zeros((4, 1))
+    first = [[1, 0], [0, 1], [1, 1], [0, 0]]
+    second = [[1, 1], [0, 1], [1, 1], [0, 0]]  # one sample (one entry of 8) changed
+    crit = ClassificationChange(threshold=0.2)
+    crit.should_stop(_Fixed(pred=first), X)
+    assert crit.should_stop(_Fixed(pred=second), X) is False  # 1/4 > 0.2, not 1/8
+    assert crit.history_[-1] == pytest.approx(0.25)
+
+
+def test_multilabel_classification_change_with_active_learner(multilabel):
+    X, Y = multilabel
+    learner = ActiveLearner(OneVsRestClassifier(LogisticRegression(max_iter=500)))
+    learner.fit(X[:30], Y[:30]).teach(X[30:60], Y[30:60])
+    pool = X[60:]
+    crit = ClassificationChange()
+    crit.should_stop(learner, pool)
+    before = learner.previous_estimator_.predict(pool)
+    expected = np.mean((before != learner.predict(pool)).any(axis=1))
+    assert 0 < expected < 1 and crit.history_[-1] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("kind", ["learner", "ovr", "forest"])
+def test_multilabel_uncertainty_criteria(multilabel, kind):
+    X, Y = multilabel
+    if kind == "forest":  # predict_proba: a list of (n, 2) arrays, one per label
+        model = RandomForestClassifier(n_estimators=10, max_depth=3, random_state=0)
+        model.fit(X[:60], Y[:60])
+        P = np.column_stack([p[:, 1] for p in model.predict_proba(X[60:])])
+    else:
+        model = OneVsRestClassifier(LogisticRegression(max_iter=500))
+        if kind == "learner":
+            model = ActiveLearner(model)
+        model.fit(X[:60], Y[:60])
+        P = model.predict_proba(X[60:])
+    H = _h2(P)
+    mc, ou = MaxConfidence(), OverallUncertainty(threshold=0.9)
+    mc.should_stop(model, X[60:])
+    ou.should_stop(model, X[60:])
+    assert mc.history_[-1] == pytest.approx(H.max())
+    assert ou.history_[-1] == pytest.approx(H.mean())
+    assert ou.stopped_ == (H.mean() < 0.9)
+
+
+def test_simulate_multilabel_with_every_criterion(multilabel):
+    from skactive.strategies import MaxLoss
+
+    X, Y = multilabel
+    learner = ActiveLearner(OneVsRestClassifier(LogisticRegression(max_iter=500)), MaxLoss())
+    res = simulate(learner, X[:160], Y[:160], X[160:], Y[160:], n_initial=20, budget=10,
+                   n_rounds=3, random_state=0, stop_early=False,
+                   stopping=available_criteria())
+    hist = res.meta["stopping_history"]
+    assert set(hist) == set(available_criteria())
+    assert all(len(v) == 4 for v in hist.values())
+    for name in ("max-confidence", "overall-uncertainty"):
+        assert all(0 <= v <= 1 for v in hist[name])
+    for name in ("stabilizing-predictions", "classification-change"):
+        assert np.isnan(hist[name][0]) and all(0 <= v <= 1 for v in hist[name][1:])

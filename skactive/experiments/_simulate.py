@@ -326,9 +326,18 @@ def _initial_by_strategy(name, learner, X_pool, y_pool, n_initial, rng):
     from sklearn.base import is_regressor
 
     strategy = initial_strategy(name, int(rng.randint(np.iinfo(np.int32).max)))
+    if y_pool.ndim == 2 and "n_classes" in strategy.get_params():
+        raise ValueError(
+            f"initial={name!r} cannot choose the initial set of a multi-label run: "
+            f"{type(strategy).__name__} sizes its k-means pseudo-labels by the number of "
+            "classes, which multi-label y does not have. Use initial='random' (every "
+            "label gets a 0 and a 1), 'balanced', another model-free strategy "
+            "(typiclust, kmeans, kcenter, ...) or pool indices."
+        )
     chooser = clone(learner).set_params(query_strategy=strategy)
     params = chooser.get_params(deep=False)
-    if "classes" in params and params["classes"] is None and not is_regressor(chooser):
+    if ("classes" in params and params["classes"] is None and not is_regressor(chooser)
+            and y_pool.ndim == 1):
         # ProbCover's pseudo-labels: the number of classes, known in advance
         chooser.set_params(classes=np.unique(y_pool))
     return np.asarray(chooser.query(X_pool, budget=n_initial), dtype=np.intp)
@@ -416,7 +425,9 @@ def simulate(
         :func:`~skactive.experiments.get_strategy`) lets that strategy choose
         it from the unfitted learner (``learner.query(X_pool, n_initial)``, in
         the learner's feature space; ProbCover is told the number of classes
-        of ``y_pool``, as in its paper). Otherwise: uniformly, round-robin over the classes
+        of ``y_pool``, as in its paper, so it refuses multi-label ``y_pool``
+        with a ``ValueError``; the others never read ``y_pool`` and work
+        unchanged on multi-label runs). Otherwise: uniformly, round-robin over the classes
         (as balanced as ``y_pool`` allows; classifiers only), or these pool
         indices. For multi-label ``y_pool``, ``"random"`` redraws (up to 100
         times, then completes greedily) until every label has both a 0 and a

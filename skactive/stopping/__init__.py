@@ -9,7 +9,12 @@ stop. :func:`skactive.experiments.simulate` accepts them as ``stopping=``.
 
 from ._agreement import ClassificationChange, StabilizingPredictions, kappa_agreement
 from ._base import BaseStoppingCriterion, available_criteria, get_criterion
-from ._confidence import MaxConfidence, OverallUncertainty, normalized_entropy
+from ._confidence import (
+    MaxConfidence,
+    OverallUncertainty,
+    binary_entropies,
+    normalized_entropy,
+)
 
 __all__ = [
     "BaseStoppingCriterion",
@@ -18,6 +23,7 @@ __all__ = [
     "OverallUncertainty",
     "StabilizingPredictions",
     "available_criteria",
+    "binary_entropies",
     "get_criterion",
     "kappa_agreement",
     "normalized_entropy",

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseStoppingCriterion, _predict
+from ._base import BaseStoppingCriterion, _predict, changed_share
 
 __all__ = ["ClassificationChange", "StabilizingPredictions", "kappa_agreement"]
 
@@ -19,6 +19,13 @@ def kappa_agreement(a, b):
     frequencies (Cohen 1960). Identical vectors give 1 (sklearn returns NaN
     when they also hold a single label, :math:`p_e = 1`).
 
+    Multi-label predictions -- indicator matrices of shape
+    ``(n_samples, n_labels)`` -- are compared decision by decision: each of
+    the :math:`n \cdot L` (sample, label) entries is one binary rating, and
+    :math:`p_o`, :math:`p_e` are pooled over all of them (the agreement of
+    the two models on every label decision; a label rarely predicted weighs
+    as much per decision as a frequent one).
+
     Examples
     --------
     >>> from skactive.stopping import kappa_agreement
@@ -26,13 +33,20 @@ def kappa_agreement(a, b):
     0.5
     >>> kappa_agreement([2, 2, 2], [2, 2, 2])
     1.0
+    >>> kappa_agreement([[1, 0], [0, 1]], [[1, 0], [1, 1]])  # multi-label: pooled
+    0.5
     """
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         raise ValueError(f"Label vectors differ in length: {a.shape} and {b.shape}.")
+    if a.ndim > 2:
+        raise ValueError(
+            "kappa_agreement compares label vectors or multi-label indicator matrices "
+            f"(2-D), got {a.ndim}-D arrays."
+        )
     if np.array_equal(a, b):
         return 1.0
-    return float(cohen_kappa_score(a, b))
+    return float(cohen_kappa_score(a.ravel(), b.ravel()))
 
 
 class StabilizingPredictions(BaseStoppingCriterion):
@@ -49,6 +63,11 @@ class StabilizingPredictions(BaseStoppingCriterion):
     (``input = "stop_set"``); the predictions of the previous round are kept
     in ``predictions_``.
 
+    Multi-label learners (indicator predictions) are compared on every
+    (sample, label) decision of the stop set, pooled into one kappa (see
+    :func:`kappa_agreement`); the paper treats single-label tasks, so this
+    is skactive's extension.
+
     Parameters
     ----------
     window : int, default=3
@@ -60,7 +79,7 @@ class StabilizingPredictions(BaseStoppingCriterion):
     ----------
     history_ : list of float
         Kappa of each round with the round before (NaN at the first call).
-    predictions_ : ndarray of shape (n_stop,)
+    predictions_ : ndarray of shape (n_stop,) or (n_stop, n_labels)
         The last round's predictions on the stop set.
     n_rounds_, stop_round_, stopped_
         See :class:`BaseStoppingCriterion`.
@@ -117,7 +136,10 @@ class ClassificationChange(BaseStoppingCriterion):
 
     The statistic is the share of unlabelled samples whose predicted class
     differs between the current model and the previous one; labelling stops
-    when it is at most ``threshold`` (Zhu et al.: 0, no change at all).
+    when it is at most ``threshold`` (Zhu et al.: 0, no change at all). For a
+    multi-label learner a sample has changed when any of its labels has (its
+    predicted label set differs), so the statistic is still a share of
+    samples.
 
     With an :class:`~skactive.ActiveLearner` the previous model is its
     ``previous_estimator_``, so ``X`` can be the current unlabelled pool
@@ -178,7 +200,7 @@ class ClassificationChange(BaseStoppingCriterion):
             self.predictions_ = pred
             if previous_model is None:
                 return np.nan
-            return float(np.mean(_predict(learner, X, previous_model) != pred))
+            return changed_share(_predict(learner, X, previous_model), pred)
         previous = getattr(self, "predictions_", None)
         if previous is not None and previous.shape != pred.shape:
             raise ValueError(
@@ -188,7 +210,7 @@ class ClassificationChange(BaseStoppingCriterion):
                 "previous_estimator_ is compared on the current pool)."
             )
         self.predictions_ = pred
-        return np.nan if previous is None else float(np.mean(previous != pred))
+        return np.nan if previous is None else changed_share(previous, pred)
 
     def _decide(self, value):
         return not np.isnan(value) and value <= self.threshold

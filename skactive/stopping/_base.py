@@ -86,6 +86,24 @@ class BaseStoppingCriterion(BaseEstimator):
         raise NotImplementedError(f"{type(self).__name__} must implement _decide.")
 
 
+def _is_multilabel(learner):
+    """Whether ``learner`` predicts multi-label indicator rows (a multi-label
+    :class:`~skactive.ActiveLearner`, a ``OneVsRestClassifier`` fitted on an
+    indicator matrix, a multi-output forest, ...)."""
+    from ..utils._multilabel import is_multilabel_learner
+
+    return is_multilabel_learner(learner)
+
+
+def changed_share(a, b):
+    """Share of samples whose prediction differs between ``a`` and ``b``: for
+    multi-label indicator rows, a sample changed when any of its labels did."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape[0] == 0:
+        return np.nan
+    return float(np.mean((a != b).reshape(a.shape[0], -1).any(axis=1)))
+
+
 def _predict(learner, X, estimator=None):
     """Predictions of ``learner`` -- or of ``estimator``, a model the learner
     wraps (e.g. its ``previous_estimator_``), fed as the learner feeds it."""
