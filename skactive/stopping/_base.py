@@ -4,6 +4,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ..utils._pools import check_dask_pool, is_dask_array
+
 __all__ = ["BaseStoppingCriterion", "available_criteria", "get_criterion"]
 
 
@@ -47,10 +49,12 @@ class BaseStoppingCriterion(BaseEstimator):
         ----------
         learner : fitted classifier
             An :class:`~skactive.ActiveLearner` after ``fit`` / ``teach``, or any
-            fitted classifier.
+            fitted classifier (multi-label ones too).
         X : array-like of shape (n_samples, ...)
             The stop set (the same every round) or the unlabelled pool, see
-            ``input``.
+            ``input``. A :class:`dask.array.Array` is scored block by block on
+            the workers; only the per-sample predictions or uncertainties come
+            back.
 
         Returns
         -------
@@ -66,8 +70,11 @@ class BaseStoppingCriterion(BaseEstimator):
             )
         if X is None:
             raise ValueError(f"{name}.should_stop needs X (the {self.input.replace('_', ' ')}).")
-        X = check_array(X, accept_sparse=["csr", "csc"], dtype=None, allow_nd=True,
-                        ensure_all_finite="allow-nan", input_name="X")
+        if is_dask_array(X):  # scored blockwise on the workers, see _per_sample
+            X = check_dask_pool(X, learner)
+        else:
+            X = check_array(X, accept_sparse=["csr", "csc"], dtype=None, allow_nd=True,
+                            ensure_all_finite="allow-nan", input_name="X")
         if not hasattr(self, "history_"):
             self.history_, self.n_rounds_, self.stop_round_ = [], 0, None
         value = float(self._statistic(learner, X))
@@ -102,6 +109,27 @@ def changed_share(a, b):
     if a.shape[0] == 0:
         return np.nan
     return float(np.mean((a != b).reshape(a.shape[0], -1).any(axis=1)))
+
+
+def _apply(func, block):
+    return np.asarray(func(np.asarray(block)))
+
+
+def _per_sample(func, X):
+    """``func(X)``, an array with one row per sample of ``X``.
+
+    For a :class:`dask.array.Array` ``X`` (whole rows per block), ``func``
+    runs on every block on the workers -- it is put in the graph once, with
+    the model it holds -- and only its per-sample results (predictions,
+    uncertainties) come back, so the pool is never gathered in the client.
+    """
+    if not is_dask_array(X):
+        return func(X)
+    import dask
+
+    task = dask.delayed(func, pure=False, traverse=False)
+    parts = [dask.delayed(_apply, pure=False)(task, block) for block in X.to_delayed().ravel()]
+    return np.concatenate(dask.compute(*parts))
 
 
 def _predict(learner, X, estimator=None):

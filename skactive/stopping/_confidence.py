@@ -1,6 +1,7 @@
 """Stopping when the model is confident on the unlabelled pool: maximum
 uncertainty (max-confidence) and overall uncertainty."""
 
+from functools import partial
 from numbers import Real
 
 import numpy as np
@@ -8,7 +9,7 @@ from sklearn.utils._param_validation import Interval
 
 from ..utils import entropy, reduce_class_scores
 from ..utils._multilabel import multilabel_proba
-from ._base import BaseStoppingCriterion, _is_multilabel
+from ._base import BaseStoppingCriterion, _is_multilabel, _per_sample
 
 __all__ = ["MaxConfidence", "OverallUncertainty", "binary_entropies", "normalized_entropy"]
 
@@ -143,7 +144,7 @@ class MaxConfidence(_PoolUncertainty):
         super().__init__(threshold=threshold)
 
     def _statistic(self, learner, X):
-        return self._uncertainties(learner, X).max()
+        return _per_sample(partial(self._uncertainties, learner), X).max()
 
 
 class OverallUncertainty(_PoolUncertainty):
@@ -214,4 +215,4 @@ class OverallUncertainty(_PoolUncertainty):
         super().__init__(threshold=threshold)
 
     def _statistic(self, learner, X):
-        return self._uncertainties(learner, X).mean()
+        return _per_sample(partial(self._uncertainties, learner), X).mean()
