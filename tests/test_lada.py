@@ -500,3 +500,50 @@ def test_mix_tail_values_and_lambda_gradients_equal_direct():
     (g_ref,) = torch.autograd.grad((ref * w).sum(), lam)
     np.testing.assert_allclose(g_fast.numpy(), g_ref.numpy(), atol=1e-5)
     assert float(g_ref.abs().sum()) > 0
+
+
+@pytest.mark.parametrize("acquisition", ["entropy", "var_ratio"])
+@pytest.mark.parametrize("layer", [1, 2])
+def test_mix_tail_forward_mode_slopes_equal_autograd(monkeypatch, acquisition, layer):
+    """``_MixTail.scores`` (one tangent carried forward through max-pool,
+    ReLU, conv, linear, nested blocks and a generic layer by jvp; pairs in
+    chunks through one buffer) gives the acquisition of the direct mixes and
+    its derivative in lambda; ``_MixScores`` hands it to autograd."""
+    from skactive.neural import _mix_tail
+    from skactive.neural._lada import ACQUISITIONS
+    from skactive.neural._mix_tail import _MixScores, _MixTail
+
+    monkeypatch.setattr(_mix_tail, "_CHUNK_FLOATS", 700)  # several chunks of pairs
+    torch.manual_seed(layer)
+    blocks = [nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU()),
+              nn.Sequential(nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)),
+              nn.Sequential(nn.Conv2d(6, 5, 3, padding=1), nn.Tanh(),  # jvp fallback
+                            nn.Sequential(nn.MaxPool2d(2), nn.Flatten())),
+              nn.Sequential(nn.Linear(5 * 2 * 2, 7), nn.ReLU(), nn.Linear(7, 3))]
+    for b in blocks:
+        b.eval()
+    h = forward_blocks(blocks, torch.randn(14, 1, 8, 8), stop=layer).detach()
+    h1, h2 = h[:7], h[7:]
+    tail = _MixTail(blocks, layer)
+    with torch.no_grad():
+        a2 = tail.pre(h2)
+        d = tail.pre(h1) - a2
+    lam = torch.rand(4, 7, dtype=torch.float64).float().requires_grad_()
+    l = lam.reshape((4, 7) + (1,) * (h.dim() - 1))
+    ref = ACQUISITIONS[acquisition](forward_blocks(
+        blocks, (l * h1 + (1 - l) * h2).reshape((28,) + tuple(h.shape[1:])), start=layer))
+    ref = ref.reshape(4, 7)
+    with torch.no_grad():
+        value, slope = tail.scores(a2, d, lam.detach(), acquisition, slopes=True)
+        no_slope = tail.scores(a2, d, lam.detach(), acquisition)
+    np.testing.assert_allclose(value.numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    (g_ref,) = torch.autograd.grad(ref.sum(), lam, retain_graph=True)
+    np.testing.assert_allclose(slope.numpy(), g_ref.numpy(), rtol=1e-4, atol=1e-6)
+    assert float(g_ref.abs().sum()) > 0
+    w = torch.randn(4, 7)
+    out = _MixScores.apply(lam, a2, d, tail, acquisition)
+    (g_fast,) = torch.autograd.grad((out * w).sum(), lam)
+    (g_ref,) = torch.autograd.grad((ref * w).sum(), lam)
+    np.testing.assert_allclose(g_fast.numpy(), g_ref.numpy(), rtol=1e-4, atol=1e-6)
+    assert no_slope[1] is None
+    np.testing.assert_allclose(no_slope[0].numpy(), value.numpy(), rtol=1e-6)

@@ -16,7 +16,7 @@ from torch.nn import functional as F
 
 from ..exceptions import LearnerCapabilityError
 from ._layers import forward_blocks, module_blocks
-from ._mix_tail import _MixTail, _frozen_params
+from ._mix_tail import _MixScores, _MixTail, _frozen_params
 
 __all__ = [
     "MixupPolicy",
@@ -104,7 +104,8 @@ def mixed_acquisition(blocks, layer, h1, h2, lam, acquisition="entropy", tail=No
     """Acquisition of the mixed features ``f^{k:L}(h_m^{k,n})`` (eq. 12-14).
 
     Computed through ``_MixTail`` (the first affine layer after the
-    mixing point applied once per pair, not once per draw).
+    mixing point applied once per pair, not once per draw; the derivative
+    in ``lam`` in forward mode, see ``_MixScores``).
 
     Parameters
     ----------
@@ -130,7 +131,9 @@ def mixed_acquisition(blocks, layer, h1, h2, lam, acquisition="entropy", tail=No
 
 def _mixed_scores(tail, a2, d, lam, acquisition):
     N, n = lam.shape
-    return ACQUISITIONS[acquisition](tail.mixed(a2, d, lam)).reshape(N, n)
+    if a2.requires_grad or d.requires_grad:  # gradients beyond lam: plain autograd
+        return ACQUISITIONS[acquisition](tail.mixed(a2, d, lam)).reshape(N, n)
+    return _MixScores.apply(lam, a2, d, tail, acquisition)
 
 
 def _pre_and_scores(tail, h, acq, batch_size):
