@@ -1,4 +1,5 @@
-"""Helpers shared by test modules: data on skactive's search path, torch threads."""
+"""Helpers shared by test modules: data on skactive's search path, torch threads,
+a local dask cluster."""
 
 import pytest
 
@@ -22,3 +23,15 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+def local_dask_client(n_workers):
+    """A ``distributed.Client`` on a new ``LocalCluster`` of ``n_workers``
+    one-thread worker processes (1 GiB each), closed after use; for a
+    module-scoped fixture: ``yield from local_dask_client(2)``."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, memory_limit="1GiB")
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()

@@ -274,6 +274,21 @@ def _aligned(members, X, classes):
     return P
 
 
+def _check_scores_by_hand(committee, X):
+    """BALD, KL and vote-entropy QBC scores of ``committee`` from its members
+    aligned to its ``classes_`` by label."""
+    P = _aligned(committee.estimators_, X, committee.classes_)
+    np.testing.assert_allclose(predict_proba_samples(committee, X), P)
+    _, s = BALD().query(X, committee, 3, return_scores=True)
+    np.testing.assert_allclose(s, _bald_by_hand(P), atol=1e-12)
+    _, s = QueryByCommittee(method="kl_divergence").query(X, committee, 3, return_scores=True)
+    np.testing.assert_allclose(s, kl_disagreement(P), atol=1e-12)
+    votes = np.stack([[list(committee.classes_).index(v) for v in m.predict(X)]
+                      for m in committee.estimators_])
+    _, s = QueryByCommittee().query(X, committee, 3, return_scores=True)
+    np.testing.assert_allclose(s, vote_entropy(votes, len(committee.classes_)))
+
+
 @pytest.mark.parametrize("kind", ["strings", "minus-one-one", "one-based"])
 def test_adaboost_members_are_aligned_by_label(iris, kind):
     """AdaBoost fits its members on the labels themselves (not on codes 0..K-1
@@ -286,16 +301,7 @@ def test_adaboost_members_are_aligned_by_label(iris, kind):
     ada = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=6,
                              random_state=0).fit(X[:60], lab[:60])
     assert len(ada.estimators_) >= 2
-    P = _aligned(ada.estimators_, X, ada.classes_)
-    np.testing.assert_allclose(predict_proba_samples(ada, X), P)
-    _, s = BALD().query(X, ada, 3, return_scores=True)
-    np.testing.assert_allclose(s, _bald_by_hand(P), atol=1e-12)
-    _, s = QueryByCommittee(method="kl_divergence").query(X, ada, 3, return_scores=True)
-    np.testing.assert_allclose(s, kl_disagreement(P), atol=1e-12)
-    votes = np.stack([[list(ada.classes_).index(v) for v in m.predict(X)]
-                      for m in ada.estimators_])
-    _, s = QueryByCommittee().query(X, ada, 3, return_scores=True)
-    np.testing.assert_allclose(s, vote_entropy(votes, len(ada.classes_)))
+    _check_scores_by_hand(ada, X)
     for strategy in (MeanSTD(), BatchBALD(random_state=0)):
         assert np.unique(strategy.query(X, ada, 3)).size == 3
 
@@ -344,17 +350,8 @@ def test_members_that_saw_only_some_classes(iris):
     X, y = iris
     lab = np.array(["a", "b", "c"])[y]
     ens = _SubsetCommittee(n_members=3).fit(X[:90], lab[:90])
-    P = _aligned(ens.estimators_, X, ens.classes_)
     assert all(len(m.classes_) == 2 for m in ens.estimators_)
-    np.testing.assert_allclose(predict_proba_samples(ens, X), P)
-    _, s = BALD().query(X, ens, 3, return_scores=True)
-    np.testing.assert_allclose(s, _bald_by_hand(P), atol=1e-12)
-    _, s = QueryByCommittee(method="kl_divergence").query(X, ens, 3, return_scores=True)
-    np.testing.assert_allclose(s, kl_disagreement(P), atol=1e-12)
-    votes = np.stack([[list(ens.classes_).index(v) for v in m.predict(X)]
-                      for m in ens.estimators_])
-    _, s = QueryByCommittee().query(X, ens, 3, return_scores=True)
-    np.testing.assert_allclose(s, vote_entropy(votes, 3))
+    _check_scores_by_hand(ens, X)
 
 
 def test_a_member_with_an_unknown_label_is_a_clear_error(iris):

@@ -27,17 +27,15 @@ from skactive.strategies import (
     VarRatio,
 )
 
+from ._helpers import local_dask_client
+
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, memory_limit="1GiB")
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+    yield from local_dask_client(2)
 
 
 @pytest.fixture(scope="module")

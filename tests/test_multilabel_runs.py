@@ -17,6 +17,8 @@ from skactive.base import get_query_tags
 from skactive.experiments import available_strategies, get_strategy, simulate
 from skactive.utils.estimator_checks import multilabel_learner_and_pool
 
+from ._helpers import local_dask_client
+
 ML_NAMES = [n for n in available_strategies() if n.startswith("ml-")]
 
 
@@ -49,11 +51,7 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, memory_limit="1GiB")
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+    yield from local_dask_client(1)
 
 
 @pytest.mark.parametrize("name", ML_NAMES)
