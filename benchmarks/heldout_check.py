@@ -13,7 +13,9 @@ stratified subsamples of 3000 of their train and test splits)::
         --strategies random,tcm,alfa-mix,albl
 
 Prints the mean and standard deviation over seeds 0-4 of the paired AUBC
-difference to random (points).
+difference to random (points). ``--scaler pool`` fits the learners'
+``StandardScaler`` once on the pool instead of on the labelled set (see
+``benchmarks/scaler_ablation.py``).
 """
 
 import argparse
@@ -53,10 +55,11 @@ def load(name):
     return X_tr[pool], y_tr[pool], X_te[test], y_te[test]
 
 
-def one_run(regime, name, strategy, seed):
+def one_run(regime, name, strategy, seed, scaler="labels"):
     X_pool, y_pool, X_test, y_test = load(name)
     st = regime_settings(regime, np.unique(y_pool).size)
-    learner = ActiveLearner(regime_estimator(regime), get_strategy(strategy))
+    estimator = regime_estimator(regime, X_pool=X_pool if scaler == "pool" else None)
+    learner = ActiveLearner(estimator, get_strategy(strategy))
     init = _initial_indices(y_pool, st["n_initial"], seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -74,13 +77,16 @@ def main(argv=None):
     p.add_argument("--strategies", default="random,tcm,alfa-mix,albl")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--n-jobs", type=int, default=1)
+    p.add_argument("--scaler", choices=["labels", "pool"], default="labels",
+                   help="fit the StandardScaler on the labelled set (the leaderboard) or "
+                        "once on the pool, frozen (benchmarks/scaler_ablation.py)")
     args = p.parse_args(argv)
     strategies = args.strategies.split(",")
     if "random" not in strategies:
         strategies = ["random"] + strategies
     tasks = [(r, d, s, k) for r in args.regimes.split(",") for d in args.datasets.split(",")
              for s in strategies for k in range(args.seeds)]
-    rows = Parallel(n_jobs=args.n_jobs)(delayed(one_run)(*t) for t in tasks)
+    rows = Parallel(n_jobs=args.n_jobs)(delayed(one_run)(*t, args.scaler) for t in tasks)
     df = pd.DataFrame(rows).pivot_table(index=["regime", "dataset", "seed"],
                                         columns="strategy", values="aubc")
     diff = df.sub(df["random"], axis=0).drop(columns="random")

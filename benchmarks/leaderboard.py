@@ -42,6 +42,7 @@ ABLATION_CSV = ROOT / "benchmarks" / "leaderboard_data" / "ablation.csv"
 ABLATION_TXT = ROOT / "benchmarks" / "leaderboard_data" / "ablation.rst"
 DIAG_CSV = ROOT / "benchmarks" / "leaderboard_data" / "diagnostics.csv"
 ABLATION_TABLE = ROOT / "benchmarks" / "leaderboard_data" / "ablation_table.rst"
+SCALER_TABLE = ROOT / "benchmarks" / "leaderboard_data" / "scaler_table.rst"  # scaler_ablation.py
 _DIAG_KEYS = ("outlyingness", "class_tv", "missed_classes", "duplicates",
               "bacc_diff")
 
@@ -298,8 +299,10 @@ def write_page(summaries, csv_path):
     parts += [_diagnostics_section(summaries), ""]
     if ABLATION_TXT.is_file():
         text = ABLATION_TXT.read_text().rstrip()
-        if ABLATION_TABLE.is_file():
-            text = text.replace(".. ablation-table::", ABLATION_TABLE.read_text().rstrip())
+        for marker, table in ((".. ablation-table::", ABLATION_TABLE),
+                              (".. scaler-table::", SCALER_TABLE)):
+            if table.is_file():
+                text = text.replace(marker, table.read_text().rstrip())
         parts += [text, ""]
     PAGE.write_text("\n".join(parts) + "\n")
     return PAGE

@@ -11,6 +11,7 @@ from skactive.experiments._leaderboard import (
     collect_runs,
     leaderboard_strategies,
     load_benchmark_data,
+    regime_estimator,
     regime_settings,
     run_leaderboard,
 )
@@ -32,6 +33,31 @@ def test_regimes_and_strategies():
     # a kernel SVC has no probabilities and no linear head
     assert "entropy" not in svc and "badge" not in svc and "margin" in svc
     assert not {"coreset", "bald", "lada", "vaal"} & set(lr)
+
+
+@pytest.mark.parametrize("regime", ["alamp", "svc-cv"])
+def test_pool_fitted_scaler_is_not_refitted_on_the_labels(regime):
+    """regime_estimator(X_pool=...) scales with the pool's statistics through
+    every fit / teach of the learner (the scaler ablation)."""
+    from sklearn.preprocessing import StandardScaler
+
+    from skactive import ActiveLearner
+    from skactive.strategies import Margin
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4)) * [1.0, 10.0, 0.1, 5.0] + [0.0, 3.0, -1.0, 2.0]
+    y = (X[:, 0] + X[:, 1] / 10 > 0.3).astype(int)
+    labeled = np.r_[np.flatnonzero(y == 0)[:4], np.flatnonzero(y == 1)[:4]]
+    learner = ActiveLearner(regime_estimator(regime, X_pool=X), Margin())
+    learner.fit(X[labeled], y[labeled])
+    learner.teach(X[:10], y[:10])
+    fitted = learner.estimator_
+    pipe = fitted.best_estimator_ if regime == "svc-cv" else fitted
+    pool_scaler = StandardScaler().fit(X)
+    np.testing.assert_allclose(pipe[0].transform(X), pool_scaler.transform(X))
+    refit = ActiveLearner(regime_estimator(regime), Margin()).fit(X[labeled], y[labeled])
+    pipe = refit.estimator_.best_estimator_ if regime == "svc-cv" else refit.estimator_
+    assert not np.allclose(pipe[0].transform(X), pool_scaler.transform(X))
 
 
 def test_split_is_stratified_and_capped():

@@ -227,25 +227,38 @@ class SmallSampleGridSearchCV(GridSearchCV):
         return super().fit(X, y, **params)
 
 
-def regime_estimator(regime):
+def regime_estimator(regime, X_pool=None):
     """A new unfitted classifier of a regime (see :data:`REGIMES`).
+
+    With ``X_pool``, its ``StandardScaler`` is fitted on ``X_pool`` and frozen
+    (:class:`sklearn.frozen.FrozenEstimator`) instead of being refitted on
+    the labelled set at every fit (``benchmarks/scaler_ablation.py``).
 
     Examples
     --------
     >>> from skactive.experiments._leaderboard import regime_estimator
     >>> regime_estimator("cold")[-1]
     LogisticRegression(max_iter=1000)
+    >>> import numpy as np
+    >>> type(regime_estimator("svc-cv", X_pool=np.eye(3)).estimator[0]).__name__
+    'FrozenEstimator'
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
+    if X_pool is None:
+        scaler = StandardScaler()
+    else:
+        from sklearn.frozen import FrozenEstimator
+
+        scaler = FrozenEstimator(StandardScaler().fit(X_pool))
     if regime in ("cold", "alamp"):
-        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        return make_pipeline(scaler, LogisticRegression(max_iter=1000))
     if regime == "svc-cv":
         return SmallSampleGridSearchCV(
-            make_pipeline(StandardScaler(), SVC()),
+            make_pipeline(scaler, SVC()),
             {"svc__C": [0.1, 1.0, 10.0, 100.0]},
             cv=3,
         )
