@@ -39,6 +39,7 @@ def _allows_nan(estimator):
     (whose own tag is always False): a pipeline accepts NaN when an imputer
     comes before any step that does not (``SimpleImputer`` + ``Ridge``), or
     when every step does."""
+    from sklearn.frozen import FrozenEstimator
     from sklearn.pipeline import Pipeline
 
     while hasattr(estimator, "estimator") and (
@@ -49,6 +50,8 @@ def _allows_nan(estimator):
         for _, step in estimator.steps:
             if step is None or step == "passthrough":
                 continue
+            if isinstance(step, FrozenEstimator):  # e.g. freeze_preprocessing's imputer
+                step = step.estimator
             if type(step).__module__.startswith("sklearn.impute"):
                 return True
             if not _allows_nan(step):

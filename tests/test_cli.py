@@ -86,3 +86,18 @@ def test_killed_study_resumes_without_recomputing(tmp_path):
     for name, mtime in finished.items():
         assert after[name] == mtime  # not recomputed
     assert not [f for f in runs.iterdir() if f.name.startswith(".")]  # no debris
+
+
+def test_preprocessing_on_the_pool(tmp_path, capsys):
+    """--preprocessing pool: the logreg pipeline's scaler is fitted on the pool
+    (recorded in every run), and a labels study cannot resume it."""
+    from skactive.experiments import ExperimentResults
+
+    out = tmp_path / "res"
+    args = ["run", "--strategies", "margin", "--seeds", "1", "--estimator", "logreg",
+            "--no-plot", "--out", str(out), *SMALL]
+    assert main([*args, "--preprocessing", "pool"]) == 0
+    assert ExperimentResults.load(out).runs[0].meta["preprocessing"] == "pool"
+    capsys.readouterr()
+    assert main(args) == 2
+    assert "preprocessing='pool'" in capsys.readouterr().err

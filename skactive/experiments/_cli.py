@@ -101,6 +101,10 @@ def _add_run_args(p, demo=False):
                    help="end each run at its first stop (default: only record the stops)")
     p.add_argument("--max-pool", type=int, default=None,
                    help="keep this many random pool samples (default: whole train split)")
+    p.add_argument("--preprocessing", choices=["labels", "pool"], default="labels",
+                   help="fit the estimator's scaler/imputer on the labelled set at every "
+                        "round (labels, a plain pipeline) or once on the pool, frozen "
+                        "(pool: no scaler estimated on a few labels) (default: %(default)s)")
     p.add_argument("--n-jobs", type=int, default=-1,
                    help="parallel runs, -1 = all cores (default: %(default)s)")
     p.add_argument("--backend", default=None,
@@ -271,6 +275,7 @@ def _cmd_run(args, file):
         results_dir=args.out,
         max_pool=args.max_pool,
         data_home=args.data_home,
+        preprocessing=args.preprocessing,
         progress=False if args.quiet else "auto",
     )
     elapsed = time.perf_counter() - tic

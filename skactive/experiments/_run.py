@@ -16,6 +16,7 @@ from sklearn.base import clone
 
 from .._learner import ActiveLearner
 from ..stopping._loop import criteria_from_spec, criteria_spec
+from ..utils._preprocessing import freeze_preprocessing
 from ._registry import get_estimator, get_strategy
 from ._results import (
     RUNS_DIR,
@@ -269,6 +270,7 @@ def run_experiments(
     results_dir=None,
     max_pool=None,
     data_home=None,
+    preprocessing="labels",
     progress="auto",
     verbose=0,
 ):
@@ -333,6 +335,13 @@ def run_experiments(
         Keep this many random pool samples per dataset (fixed subsample).
     data_home : str, default=None
         Passed to :func:`~skactive.datasets.load_dataset`.
+    preprocessing : {"labels", "pool"}, default="labels"
+        Where the estimator's label-free preprocessing (the leading scalers,
+        imputers, ... of a pipeline) is fitted: ``"labels"`` refits it with
+        the model on the labelled set at every round (a plain pipeline);
+        ``"pool"`` fits it once on each dataset's pool and freezes it
+        (:func:`~skactive.utils.freeze_preprocessing`), which keeps a scaler
+        from being estimated on a few labels.
     progress : bool or "auto", default="auto"
         tqdm progress bar over runs ("auto": if tqdm is installed).
     verbose : int, default=0
@@ -384,6 +393,10 @@ def run_experiments(
         "n_rounds": int(n_rounds),
         "initial": init_setting,
     }
+    if preprocessing not in ("labels", "pool"):
+        raise ValueError(f"preprocessing must be 'labels' or 'pool', got {preprocessing!r}.")
+    if preprocessing == "pool":  # recorded only when set: older studies resume unchanged
+        settings["preprocessing"] = "pool"
     if stopping is not None:
         settings["stopping"] = criteria_spec(stopping)
         settings["stop_early"] = bool(stop_early)
@@ -399,6 +412,9 @@ def run_experiments(
     study = dict(settings, estimator=repr(estimator), datasets=fingerprints,
                  strategies=list(strategies))
 
+    # a frozen step survives clone(): fitted once per dataset, shared by its runs
+    estimators = {name: freeze_preprocessing(estimator, X_pool) if preprocessing == "pool"
+                  else estimator for name, (X_pool, *_rest) in data.items()}
     done, todo = [], []
     if results_dir is not None:
         results_dir = Path(results_dir)
@@ -425,7 +441,7 @@ def run_experiments(
                     if old is not None:
                         done.append(old)
                         continue
-                learner = ActiveLearner(clone(estimator), clone(strategy))
+                learner = ActiveLearner(clone(estimators[dname]), clone(strategy))
                 todo.append((learner, dname, meta, path))
 
     bar = _progress(len(todo) + len(done), progress, "runs") if todo else None
@@ -485,11 +501,12 @@ def _check_study(results_dir, study):
                           f"{moved.name}; writing a new one (the run files keep their "
                           "settings).", StudyFileWarning, stacklevel=3)
     if old is not None:
-        for key in ("n_initial", "budget", "n_rounds", "initial", "estimator"):
-            if old.get(key) != study[key]:
+        for key in ("n_initial", "budget", "n_rounds", "initial", "estimator",
+                    "preprocessing"):
+            if old.get(key) != study.get(key):
                 raise ValueError(
                     f"{results_dir} holds a study with {key}={old.get(key)!r}, but "
-                    f"this call uses {key}={study[key]!r}. Use another results_dir "
+                    f"this call uses {key}={study.get(key)!r}. Use another results_dir "
                     "or the same settings to resume."
                 )
         for name, fp in study["datasets"].items():

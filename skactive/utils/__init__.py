@@ -1,4 +1,5 @@
-"""Utilities: validation, per-class scores, selection helpers, contract checks."""
+"""Utilities: validation, per-class scores, selection helpers, preprocessing fitted on
+the pool, contract checks."""
 
 from ._embedding import (
     check_embedding_learner,
@@ -18,6 +19,7 @@ from ._scores import (
     pool_chunk_size,
     reduce_class_scores,
 )
+from ._preprocessing import freeze_preprocessing
 from ._samples import has_samples, predict_proba_samples, reduce_proba_samples
 from ._selection import round_robin_by_group, top_k
 from ._validation import (
@@ -49,6 +51,7 @@ __all__ = [
     "class_scores",
     "densify_pool",
     "entropy",
+    "freeze_preprocessing",
     "get_embedding",
     "get_linear_head",
     "gradient_embedding",
