@@ -41,6 +41,7 @@ from joblib import Parallel, delayed
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .._learner import ActiveLearner
+from ..utils._preprocessing import freeze_preprocessing
 from ..base import get_query_tags
 from ._registry import available_strategies, get_strategy
 from ._simulate import SimulationResult, simulate
@@ -231,8 +232,8 @@ def regime_estimator(regime, X_pool=None):
     """A new unfitted classifier of a regime (see :data:`REGIMES`).
 
     With ``X_pool``, its ``StandardScaler`` is fitted on ``X_pool`` and frozen
-    (:class:`sklearn.frozen.FrozenEstimator`) instead of being refitted on
-    the labelled set at every fit (``benchmarks/scaler_ablation.py``).
+    (:func:`~skactive.utils.freeze_preprocessing`) instead of being refitted
+    on the labelled set at every fit (``benchmarks/scaler_ablation.py``).
 
     Examples
     --------
@@ -248,21 +249,17 @@ def regime_estimator(regime, X_pool=None):
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
-    if X_pool is None:
-        scaler = StandardScaler()
-    else:
-        from sklearn.frozen import FrozenEstimator
-
-        scaler = FrozenEstimator(StandardScaler().fit(X_pool))
     if regime in ("cold", "alamp"):
-        return make_pipeline(scaler, LogisticRegression(max_iter=1000))
-    if regime == "svc-cv":
-        return SmallSampleGridSearchCV(
-            make_pipeline(scaler, SVC()),
+        est = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    elif regime == "svc-cv":
+        est = SmallSampleGridSearchCV(
+            make_pipeline(StandardScaler(), SVC()),
             {"svc__C": [0.1, 1.0, 10.0, 100.0]},
             cv=3,
         )
-    raise ValueError(f"Unknown regime {regime!r}; available: {', '.join(REGIMES)}.")
+    else:
+        raise ValueError(f"Unknown regime {regime!r}; available: {', '.join(REGIMES)}.")
+    return est if X_pool is None else freeze_preprocessing(est, X_pool)
 
 
 def _fits_learner(strategy, regime):
