@@ -12,7 +12,7 @@ everything else as the leaderboard (same data, initial sets, seeds, budgets;
 :mod:`skactive.experiments._leaderboard`), and pairs each run with the
 leaderboard's own run (``benchmarks/leaderboard_data/leaderboard.csv``)::
 
-    python benchmarks/scaler_ablation.py run --regimes svc-cv,alamp --n-jobs 2
+    python benchmarks/scaler_ablation.py run --n-jobs 2      # the three regimes, ~40 min
     python benchmarks/scaler_ablation.py report
 
 Runs are saved one JSON file each under ``results/scaler_ablation``
@@ -133,7 +133,7 @@ def _ci(x):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("command", choices=["run", "report"])
-    p.add_argument("--regimes", default="svc-cv,alamp")
+    p.add_argument("--regimes", default="svc-cv,alamp,cold")
     p.add_argument("--datasets", default=",".join(d for d, _ in LEADERBOARD_DATASETS))
     p.add_argument("--strategies", default=",".join(STRATEGIES))
     p.add_argument("--seeds", type=int, default=5)
