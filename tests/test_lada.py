@@ -547,3 +547,21 @@ def test_mix_tail_forward_mode_slopes_equal_autograd(monkeypatch, acquisition, l
     np.testing.assert_allclose(g_fast.numpy(), g_ref.numpy(), rtol=1e-4, atol=1e-6)
     assert no_slope[1] is None
     np.testing.assert_allclose(no_slope[0].numpy(), value.numpy(), rtol=1e-6)
+
+
+def test_virtual_lambdas_follow_beta_of_the_learned_tau(digits, learner):
+    """Each selected pair's virtual-instance lambda is one draw from
+    Beta(tau*, tau*) with that pair's learned tau* (eq. 17): the probability
+    integral transforms are uniform (KS test over 150 pairs), and not for a
+    wrong law (the same draws against Beta(tau* + 2, tau* + 2))."""
+    from scipy import stats
+
+    X_pool = digits[0][300:1000]
+    s = LADA(n_pairs=300, policy_epochs=2, policy_batch_size=100, random_state=3)
+    s.query(X_pool, learner, budget=300)
+    tau, lam = s.tau_, s.lambda_
+    assert tau.shape == lam.shape == (150,) and np.unique(tau).size > 100
+    u = stats.beta.cdf(lam, tau, tau)
+    assert stats.kstest(u, "uniform").pvalue > 0.01
+    wrong = stats.beta.cdf(lam, tau + 2.0, tau + 2.0)
+    assert stats.kstest(wrong, "uniform").pvalue < 0.01
