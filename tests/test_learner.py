@@ -213,3 +213,28 @@ def test_dataframe_columns_reach_the_wrapped_estimator(strategy):
         learner.query(X[X.columns[::-1]], budget=2)
     with pytest.raises(ValueError, match="missing"):
         learner.query(X.drop(columns=cols[0]), budget=2)
+
+
+def test_non_numeric_dataframe_pool_gets_a_clear_error():
+    """A string or categorical column cannot be queried (strategies work on a
+    numeric pool) even if the pipeline encodes it: the error names the
+    columns and says how to encode them before the learner."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.choice(list("xyz"), 60),
+                       "c": pd.Categorical(rng.choice(list("pq"), 60)), "d": rng.rand(60)})
+    y = (df.a > 0).astype(int).to_numpy()
+    ct = make_column_transformer((StandardScaler(), ["a", "d"]),
+                                 (OneHotEncoder(handle_unknown="ignore"), ["b", "c"]))
+    learner = ActiveLearner(make_pipeline(ct, LogisticRegression()), Margin())
+    learner.fit(df.iloc[:10], y[:10])
+    with pytest.raises(ValueError, match=r"non-numeric columns \('b' .*'c' \(category\)\)"
+                                         r".*make_column_transformer"):
+        learner.query(df.iloc[10:], budget=3)
+    pre = ct.fit(df)  # the advice works
+    learner = ActiveLearner(LogisticRegression(), Margin())
+    learner.fit(pre.transform(df.iloc[:10]), y[:10])
+    assert np.unique(learner.query(pre.transform(df.iloc[10:]), budget=3)).size == 3

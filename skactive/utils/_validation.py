@@ -110,11 +110,30 @@ def check_pool(X_pool, learner=None, *, dense=False, strategy_name=None):
             copy=columns is not None,  # pandas may hand out read-only views
         )
     except ValueError as exc:
+        text = _non_numeric_columns(X_pool)
+        if text:
+            raise ValueError(
+                f"X_pool has non-numeric columns ({text}): the query strategies score, "
+                "index and measure a numeric pool, even where the learner's pipeline "
+                "would encode these columns. Encode them before the learner, fitted on "
+                "the whole pool (it needs no labels): pre = make_column_transformer("
+                "...).fit(X_pool), then fit, query and teach on pre.transform(...)."
+            ) from exc
         raise ValueError(f"Invalid X_pool: {exc}") from exc
     _check_pool_shape(X_pool, learner)
     if dense:
         X_pool = densify_pool(X_pool, strategy_name=strategy_name)
     return X_pool
+
+
+def _non_numeric_columns(X):
+    """``'name' (dtype), ...`` for the non-numeric columns of a DataFrame, else ''."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return ""
+    bad = [f"{name!r} ({dtype})" for name, dtype in dtypes.items()
+           if getattr(dtype, "kind", "O") not in "biufc"]
+    return ", ".join(bad[:5]) + (", ..." if len(bad) > 5 else "")
 
 
 def _check_pool_shape(X_pool, learner):
