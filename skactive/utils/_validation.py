@@ -113,9 +113,10 @@ def check_pool(X_pool, learner=None, *, dense=False, strategy_name=None):
         text = _non_numeric_columns(X_pool)
         if text:
             raise ValueError(
-                f"X_pool has non-numeric columns ({text}): the query strategies score, "
-                "index and measure a numeric pool, even where the learner's pipeline "
-                "would encode these columns. Encode them before the learner, fitted on "
+                f"X_pool has non-numeric columns ({text}): pools are validated as "
+                "numeric arrays (many strategies measure or index the pool itself), even "
+                "where the learner's pipeline would encode these columns. Encode them "
+                "before the learner, fitted on "
                 "the whole pool (it needs no labels): pre = make_column_transformer("
                 "...).fit(X_pool), then fit, query and teach on pre.transform(...)."
             ) from exc
