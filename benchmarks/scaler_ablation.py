@@ -45,6 +45,8 @@ from skactive.experiments._leaderboard import (
 )
 from skactive.experiments._simulate import simulate
 
+from leaderboard import _rst_table  # benchmarks/leaderboard.py
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "leaderboard_data"
 CSV, TABLE = DATA / "scaler_ablation.csv", DATA / "scaler_table.rst"
@@ -52,11 +54,11 @@ MAIN_CSV = DATA / "leaderboard.csv"
 STRATEGIES = ("random", "alfa-mix", "tcm", "margin", "alamp", "alamp-div", "dbal", "albl")
 
 
-def run_one(regime, dataset, strategy, seed, data, out):
+def run_one(regime, dataset, strategy, seed, out):
     path = Path(out) / regime / f"{dataset}__{strategy}__seed{seed}.json"
     if path.is_file():
         return json.loads(path.read_text())
-    X_pool, y_pool, X_test, y_test = data if data is not None else load_benchmark_data(dataset)
+    X_pool, y_pool, X_test, y_test = load_benchmark_data(dataset)
     st = regime_settings(regime, np.unique(y_pool).size)
     learner = ActiveLearner(regime_estimator(regime, X_pool=X_pool), get_strategy(strategy))
     with warnings.catch_warnings():
@@ -81,7 +83,7 @@ def run(regimes, datasets, strategies, seeds, n_jobs, out):
         tasks += [(regime, d, s, k) for d in datasets if d in have for s in names
                   for k in seeds]
     rows = Parallel(n_jobs=n_jobs, verbose=5)(
-        delayed(run_one)(*t, None, out) for t in tasks)
+        delayed(run_one)(*t, out) for t in tasks)
     old = pd.read_csv(CSV) if CSV.is_file() else pd.DataFrame(columns=list(rows[0]))
     df = pd.concat([old, pd.DataFrame(rows)]).drop_duplicates(
         ["regime", "dataset", "strategy", "seed"], keep="last")
@@ -116,12 +118,8 @@ def table():
             a, b = a[common], b[common]
             rows.append((regime, f"``{s}``", f"{a.mean():+.2f}", f"{b.mean():+.2f}",
                          _ci(b - a), str(len(common))))
-    header = ("regime", "strategy", "scaler on labels", "scaler on pool",
-              "pool - labels (95 % CI)", "datasets")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = "  ".join("=" * w for w in widths)
-    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
-    return "\n".join([line, fmt(header), line] + [fmt(r) for r in rows] + [line])
+    return _rst_table(("regime", "strategy", "scaler on labels", "scaler on pool",
+                       "pool - labels (95 % CI)", "datasets"), rows)
 
 
 def _ci(x):
