@@ -19,23 +19,14 @@ difference to random (points). ``--scaler pool`` fits the learners'
 """
 
 import argparse
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from skactive import ActiveLearner
 from skactive.datasets import get_data_paths
-from skactive.experiments import get_strategy
-from skactive.experiments._leaderboard import (
-    _initial_indices,
-    _stratified_subsample,
-    regime_estimator,
-    regime_settings,
-)
-from skactive.experiments._simulate import simulate
+from skactive.experiments._leaderboard import _stratified_subsample, simulate_regime
 
 
 def load(name):
@@ -56,16 +47,7 @@ def load(name):
 
 
 def one_run(regime, name, strategy, seed, scaler="labels"):
-    X_pool, y_pool, X_test, y_test = load(name)
-    st = regime_settings(regime, np.unique(y_pool).size)
-    estimator = regime_estimator(regime, X_pool=X_pool if scaler == "pool" else None)
-    learner = ActiveLearner(estimator, get_strategy(strategy))
-    init = _initial_indices(y_pool, st["n_initial"], seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = simulate(learner, X_pool, y_pool, X_test, y_test, n_initial=st["n_initial"],
-                          budget=st["budget"], n_rounds=st["n_rounds"], initial=init,
-                          random_state=seed)
+    result = simulate_regime(regime, strategy, seed, load(name), scaler=scaler)
     return dict(regime=regime, dataset=name, strategy=strategy, seed=seed,
                 aubc=100 * result.aubc())
 

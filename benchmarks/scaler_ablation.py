@@ -25,7 +25,6 @@ shows. On held-out image data the same comparison is
 import argparse
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +32,12 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from skactive import ActiveLearner
-from skactive.experiments import get_strategy
 from skactive.experiments._leaderboard import (
     LEADERBOARD_DATASETS,
-    _initial_indices,
     leaderboard_strategies,
     load_benchmark_data,
-    regime_estimator,
-    regime_settings,
+    simulate_regime,
 )
-from skactive.experiments._simulate import simulate
 
 from leaderboard import _rst_table  # benchmarks/leaderboard.py
 
@@ -58,15 +52,7 @@ def run_one(regime, dataset, strategy, seed, out):
     path = Path(out) / regime / f"{dataset}__{strategy}__seed{seed}.json"
     if path.is_file():
         return json.loads(path.read_text())
-    X_pool, y_pool, X_test, y_test = load_benchmark_data(dataset)
-    st = regime_settings(regime, np.unique(y_pool).size)
-    learner = ActiveLearner(regime_estimator(regime, X_pool=X_pool), get_strategy(strategy))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = simulate(learner, X_pool, y_pool, X_test, y_test, n_initial=st["n_initial"],
-                          budget=st["budget"], n_rounds=st["n_rounds"],
-                          initial=_initial_indices(y_pool, st["n_initial"], seed),
-                          random_state=seed)
+    result = simulate_regime(regime, strategy, seed, load_benchmark_data(dataset), scaler="pool")
     row = dict(regime=regime, dataset=dataset, strategy=strategy, seed=seed,
                aubc=round(100 * result.aubc(), 4))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -41,8 +41,8 @@ from joblib import Parallel, delayed
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .._learner import ActiveLearner
-from ..utils._preprocessing import freeze_preprocessing
 from ..base import get_query_tags
+from ..utils._preprocessing import freeze_preprocessing
 from ._registry import available_strategies, get_strategy
 from ._simulate import SimulationResult, simulate
 
@@ -317,23 +317,37 @@ def _run_path(out_dir, regime, dataset, strategy, seed):
     return Path(out_dir) / regime / f"{dataset}__{strategy}__seed{seed}.npz"
 
 
-def _one_run(regime, dataset, strategy_name, seed, data, settings, path):
+def simulate_regime(regime, strategy_name, seed, data, *, scaler="labels", meta=None):
+    """One run of the leaderboard's protocol: ``regime``'s classifier and
+    budgets, the strategy ``strategy_name`` and the seed's initial set on
+    ``data = (X_pool, y_pool, X_test, y_test)``; returns the
+    :class:`SimulationResult`.
+
+    ``scaler="pool"`` fits the classifier's scaler once on ``X_pool``
+    (``regime_estimator(regime, X_pool=...)``) instead of on the labels.
+    Warnings of the small labelled sets (CV folds missing a class, lbfgs
+    iterations) are silenced.
+    """
     import warnings
 
     X_pool, y_pool, X_test, y_test = data
-    strategy = get_strategy(strategy_name)
-    learner = ActiveLearner(regime_estimator(regime), strategy)
+    settings = regime_settings(regime, np.unique(y_pool).size)
+    estimator = regime_estimator(regime, X_pool=X_pool if scaler == "pool" else None)
+    learner = ActiveLearner(estimator, get_strategy(strategy_name))
     init = _initial_indices(y_pool, settings["n_initial"], seed)
-    meta = dict(settings, regime=regime, dataset=dataset, strategy=strategy_name,
-                seed=seed, strategy_repr=repr(strategy))
-    tic = time.perf_counter()
     with warnings.catch_warnings():
-        # small labelled sets: CV folds missing a class, lbfgs iterations
         warnings.simplefilter("ignore")
-        result = simulate(learner, X_pool, y_pool, X_test, y_test,
-                          n_initial=settings["n_initial"], budget=settings["budget"],
-                          n_rounds=settings["n_rounds"], initial=init,
-                          random_state=seed, meta=meta)
+        return simulate(learner, X_pool, y_pool, X_test, y_test,
+                        n_initial=settings["n_initial"], budget=settings["budget"],
+                        n_rounds=settings["n_rounds"], initial=init,
+                        random_state=seed, meta=meta)
+
+
+def _one_run(regime, dataset, strategy_name, seed, data, settings, path):
+    meta = dict(settings, regime=regime, dataset=dataset, strategy=strategy_name,
+                seed=seed, strategy_repr=repr(get_strategy(strategy_name)))
+    tic = time.perf_counter()
+    result = simulate_regime(regime, strategy_name, seed, data, meta=meta)
     result.meta["wall_time"] = time.perf_counter() - tic
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
